@@ -1,0 +1,103 @@
+"""`course`: the command line of the kit for instructors and TAs.
+
+    course build      render source notebooks and the student library from course_lib
+    course release    build, then generate the student notebooks with nbgrader
+    course check      fail if source/ or release/ differ from what a build makes
+    course demo       release, grade three sample submissions, print the gradebook
+"""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import build, demo
+
+log = logging.getLogger("course")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _root(path):
+    root = Path(path).resolve()
+    if not (root / "course.toml").exists():
+        raise build.BuildError(
+            f"{root} is not a course folder (no course.toml); run the command in the "
+            f"kit's folder or pass --root"
+        )
+    return root
+
+
+def cmd_build(args):
+    course = build.Course(_root(args.root))
+    problems = build.check_exercises(course)
+    if problems:
+        raise build.BuildError("exercises and notebooks disagree:\n  " + "\n  ".join(problems))
+    for path in build.build_sources(course):
+        log.info("wrote %s", path.relative_to(course.root))
+    target = build.build_student_lib(course)
+    log.info("wrote the student library in %s", target.relative_to(course.root))
+    return EXIT_OK
+
+
+def cmd_release(args):
+    cmd_build(args)
+    course = build.Course(_root(args.root))
+    for assignment in course.assignments:
+        build.generate_release(course, assignment)
+        log.info("released %s", assignment)
+    return EXIT_OK
+
+
+def cmd_check(args):
+    course = build.Course(_root(args.root))
+    stale = build.stale_files(course)
+    if stale:
+        print("These generated files are out of date; run `course release` and commit:")
+        for path in stale:
+            print(f"  {path}")
+        return EXIT_FAILED
+    print("source/ and release/ match course_lib and the templates.")
+    return EXIT_OK
+
+
+def cmd_demo(args):
+    cmd_release(args)
+    return demo.run(_root(args.root))
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="course",
+        description="Build, release and grade the course's notebooks.",
+        epilog="Examples:\n  course release\n  course check\n  course demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--root", default=".", help="the course folder (default: here)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log each step")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, fn, text in [
+        ("build", cmd_build, "render source notebooks and the student library"),
+        ("release", cmd_release, "build, then run nbgrader generate_assignment"),
+        ("check", cmd_check, "exit 1 if source/ or release/ is stale"),
+        ("demo", cmd_demo, "release, grade three sample submissions, print the gradebook"),
+    ]:
+        sub.add_parser(name, help=text, description=text).set_defaults(run=fn)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(message)s",
+    )
+    try:
+        return args.run(args)
+    except build.BuildError as error:
+        print(f"course {args.command}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The demo class: three submissions that show what the grader does.
+
+- `reference`: the source notebooks, every exercise solved;
+- `blank`:     the release as a student receives it, nothing written;
+- `buggy`:     the release with every exercise solved, but with a few mistakes that
+               students typically make (listed in MISTAKES).
+
+`run` autogrades them with nbgrader, writes feedback, exports grades.csv and
+demo_scores.csv, and prints the gradebook.
+"""
+
+import csv
+import logging
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import nbformat
+
+from . import build
+
+log = logging.getLogger(__name__)
+
+STUDENTS = ("reference", "blank", "buggy")
+
+
+@dataclass(frozen=True)
+class Mistake:
+    notebook: str  # file name, e.g. "RNN_Captioning.ipynb"
+    grade_id: str  # the solution cell it is planted in
+    old: str  # a line of the reference solution ...
+    new: str  # ... and what the student wrote instead
+    why: str  # the mistake in words
+
+
+MISTAKES = (
+    Mistake(
+        "RNN_Captioning.ipynb",
+        "code_rnn_step_backward",
+        "da = dnext_h * (1 - next_h**2)",
+        "da = dnext_h * (1 - next_h)",
+        "tanh's derivative taken as 1 - tanh instead of 1 - tanh^2",
+    ),
+    Mistake(
+        "RNN_Captioning.ipynb",
+        "code_word_embedding_backward",
+        "np.add.at(dW, x, dout)",
+        "dW[x] += dout",
+        "repeated words keep one gradient instead of their sum",
+    ),
+)
+
+
+def _solution_cells(nb):
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code"
+    }
+
+
+def _plant(source_nb, release_nb, mistakes):
+    """The release notebook with the reference code filled in and `mistakes` planted."""
+    solutions = _solution_cells(source_nb)
+    for grade_id, cell in _solution_cells(release_nb).items():
+        cell.source = solutions[grade_id].source
+    for mistake in mistakes:
+        cell = _solution_cells(release_nb)[mistake.grade_id]
+        if mistake.old not in cell.source:
+            raise build.BuildError(
+                f"demo mistake for {mistake.grade_id} no longer applies: the reference "
+                f"code has no line {mistake.old!r}; update MISTAKES in {__file__}"
+            )
+        cell.source = cell.source.replace(mistake.old, mistake.new)
+    return release_nb
+
+
+def make_submissions(course, assignment):
+    """Write submitted/<student>/<assignment>/ for the three demo students."""
+    source = course.root / "source" / assignment
+    release = course.root / "release" / assignment
+    for student in STUDENTS:
+        folder = course.root / "submitted" / student / assignment
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for path in sorted(release.glob("*.ipynb")):
+            if student == "reference":
+                shutil.copy(source / path.name, folder / path.name)
+            elif student == "blank":
+                shutil.copy(path, folder / path.name)
+            else:
+                mistakes = [m for m in MISTAKES if m.notebook == path.name]
+                nb = _plant(nbformat.read(source / path.name, 4), nbformat.read(path, 4), mistakes)
+                nbformat.write(nb, folder / path.name)
+
+
+def _nbgrader(course, *args):
+    command = [sys.executable, "-m", "nbgrader", *args, "--log-level=WARN"]
+    result = subprocess.run(command, cwd=course.root, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise build.BuildError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def scores(course):
+    """Rows (student, assignment, notebook, score, max_score, cells) from the gradebook.
+
+    `cells` maps each autograded cell to (score, max_score)."""
+    from nbgrader.api import Gradebook
+
+    rows = []
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        for assignment in course.assignments:
+            for notebook in gb.find_assignment(assignment).notebooks:
+                for student in STUDENTS:
+                    nb = gb.find_submission_notebook(notebook.name, assignment, student)
+                    cells = {
+                        g.name: (g.score, g.max_score) for g in nb.grades if g.auto_score is not None
+                    }
+                    rows.append(
+                        (student, assignment, notebook.name, nb.score, nb.max_score, cells)
+                    )
+    return rows
+
+
+def write_scores(course, rows):
+    path = course.root / "demo_scores.csv"
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "assignment", "notebook", "score", "max_score"])
+        for student, assignment, notebook, score, max_score, _ in rows:
+            writer.writerow([student, assignment, notebook, f"{score:g}", f"{max_score:g}"])
+    return path
+
+
+def print_gradebook(rows):
+    width = max(len(r[2]) for r in rows)
+    print(f"\n{'student':<10} {'notebook':<{width}}  score")
+    for student, _, notebook, score, max_score, cells in rows:
+        print(f"{student:<10} {notebook:<{width}}  {score:6.2f} / {max_score:g}")
+        lost = [f"{name} {s:g}/{m:g}" for name, (s, m) in cells.items() if s < m]
+        if student == "buggy" and lost:
+            print(f"{'':<10} {'':<{width}}  lost points in: {', '.join(lost)}")
+    print()
+
+
+def run(root):
+    course = build.Course(root)
+    for assignment in course.assignments:
+        make_submissions(course, assignment)
+        print(f"Autograding {assignment} for {', '.join(STUDENTS)} ...", flush=True)
+        _nbgrader(course, "autograde", assignment, "--force")
+        _nbgrader(course, "generate_feedback", assignment, "--force")
+    _nbgrader(course, "export")
+    rows = scores(course)
+    write_scores(course, rows)
+    print_gradebook(rows)
+    print("Wrote grades.csv (nbgrader export) and demo_scores.csv; feedback is in feedback/.")
+    return 0
