@@ -16,17 +16,17 @@ def rel_error(x, y):
 def report(name, received, expected, tol):
     """Print the relative error of `received` against `expected` and a verdict.
 
-    Returns True when the error is below `tol`. Shapes are checked first, because a
-    wrong shape is the most common cause of a large error.
+    Shapes are checked first, because a wrong shape is the most common cause of a
+    large error. Nothing is returned, so a check on a cell's last line prints only
+    its report.
     """
     if received is None:
         print(f"{name}: got None; the function must return an array here")
-        return False
+        return
     received, expected = np.asarray(received), np.asarray(expected)
     if received.shape != expected.shape:
         print(f"{name}: shape {received.shape}, expected {expected.shape}  <-- check the shapes")
-        return False
+        return
     error = rel_error(received, expected)
     verdict = "ok" if error < tol else f"<-- too large, should be below {tol:.0e}"
     print(f"{name} error: {error:.2e}  {verdict}")
-    return error < tol

@@ -194,7 +194,7 @@ def word_embedding_backward(points):
         dW = backward(dout, cache)
         numeric = numeric_gradient(lambda w: ref.rnn_layers.word_embedding_forward(x, w)[0], W, dout)
         what = "dW with repeated word indices" if repeated else "dW with distinct word indices"
-        return compare(what, dW, numeric, 1e-8)
+        return compare(what, dW, numeric, 1e-7)
 
     return grade(
         "word_embedding_backward",

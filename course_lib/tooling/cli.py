@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from . import build, demo
+from .exercises import ExerciseError
+from .template import TemplateError
 
 log = logging.getLogger("course")
 
@@ -94,7 +96,7 @@ def main(argv=None):
     )
     try:
         return args.run(args)
-    except build.BuildError as error:
+    except (build.BuildError, ExerciseError, TemplateError) as error:
         print(f"course {args.command}: {error}", file=sys.stderr)
         return EXIT_FAILED
 

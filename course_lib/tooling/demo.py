@@ -12,8 +12,6 @@ demo_scores.csv, and prints the gradebook.
 import csv
 import logging
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 
 import nbformat
@@ -95,14 +93,6 @@ def make_submissions(course, assignment):
                 nbformat.write(nb, folder / path.name)
 
 
-def _nbgrader(course, *args):
-    command = [sys.executable, "-m", "nbgrader", *args, "--log-level=WARN"]
-    result = subprocess.run(command, cwd=course.root, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise build.BuildError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return result
-
-
 def scores(course):
     """Rows (student, assignment, notebook, score, max_score, cells) from the gradebook.
 
@@ -150,9 +140,9 @@ def run(root):
     for assignment in course.assignments:
         make_submissions(course, assignment)
         print(f"Autograding {assignment} for {', '.join(STUDENTS)} ...", flush=True)
-        _nbgrader(course, "autograde", assignment, "--force")
-        _nbgrader(course, "generate_feedback", assignment, "--force")
-    _nbgrader(course, "export")
+        build.nbgrader(course, "autograde", assignment, "--force")
+        build.nbgrader(course, "generate_feedback", assignment, "--force")
+    build.nbgrader(course, "export")
     rows = scores(course)
     write_scores(course, rows)
     print_gradebook(rows)

@@ -70,13 +70,30 @@ def _functions(tree):
                     yield f"{node.name}.{item.name}", item
 
 
+def _last_line(lines, node):
+    """The function's last line, counting comments indented inside its body after
+    the last statement (an END marker may follow a body that does not return)."""
+    last = node.end_lineno
+    for number in range(node.end_lineno + 1, len(lines) + 1):
+        text = lines[number - 1]
+        if not text.strip():
+            continue
+        indent = len(text) - len(text.lstrip())
+        if text.lstrip().startswith("#") and indent > node.col_offset:
+            last = number
+        else:
+            break
+    return last
+
+
 def exercises_in(module):
     """All exercises of one module, in file order."""
     path = module_path(module)
     lines = path.read_text().splitlines()
     found = []
     for qualname, node in _functions(ast.parse("\n".join(lines))):
-        span = range(node.lineno, node.end_lineno + 1)
+        last = _last_line(lines, node)
+        span = range(node.lineno, last + 1)
         begins = [i for i in span if lines[i - 1].strip() == BEGIN]
         ends = [i for i in span if lines[i - 1].strip() == END]
         if not begins and not ends:
@@ -90,7 +107,7 @@ def exercises_in(module):
         if node.decorator_list:
             raise ExerciseError(f"{path}:{node.lineno}: exercise {qualname} is decorated")
         found.append(
-            Exercise(module, qualname, path, node.lineno, node.end_lineno, begins[0], ends[0])
+            Exercise(module, qualname, path, node.lineno, last, begins[0], ends[0])
         )
     return found
 
