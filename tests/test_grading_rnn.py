@@ -126,3 +126,16 @@ def test_inputs_differ_between_students(monkeypatch):
     monkeypatch.setenv("COURSE_STUDENT_ID", "grace")
     b = hidden.rng("x").standard_normal(3)
     assert not np.allclose(a, b)
+
+
+def test_a_sampler_that_writes_on_after_end_is_also_correct(notebook):
+    """Words after <END> are never read; writing them instead of <NULL> is fine."""
+    notebook({"course_lib.classifiers.rnn:CaptioningRNN.sample": (
+        "captions[~done, t] = word[~done]", "captions[:, t] = word")})
+    assert hidden.captioning_sample(3) == 3
+
+
+def test_a_sampler_that_never_feeds_back_its_words_loses_points(notebook):
+    notebook({"course_lib.classifiers.rnn:CaptioningRNN.sample": (
+        "x = W_embed[word]  # (N, W)", "x = W_embed[np.full(N, self._start)]  # (N, W)")})
+    assert hidden.captioning_sample(3) < 3

@@ -85,3 +85,21 @@ def test_student_library_leaves_out_the_grader_and_the_tooling():
 def test_source_and_release_are_what_a_fresh_build_makes():
     stale = build.stale_files(COURSE)
     assert stale == [], "run `course release` and commit: " + ", ".join(stale)
+
+
+def test_notebook_code_fits_a_narrow_pane():
+    """Code cells stay within 79 columns, to read well in a narrow Colab pane
+    (a line that is one unbreakable string, such as an address, is let through)."""
+    import nbformat
+
+    def too_wide(line):
+        text = line.strip()
+        unbreakable = text.startswith('"') and text.endswith('"') and " " not in text
+        return len(line) > 79 and not unbreakable
+
+    wide = []
+    for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, 4).cells:
+            if cell.cell_type == "code":
+                wide += [f"{path.name}: {x}" for x in cell.source.splitlines() if too_wide(x)]
+    assert wide == []

@@ -30,22 +30,25 @@ class Mistake:
     old: str  # a line of the reference solution ...
     new: str  # ... and what the student wrote instead
     why: str  # the mistake in words
+    costs: tuple  # the test cells it must lose points in, and no others
 
 
 MISTAKES = (
-    Mistake(
-        "RNN_Captioning.ipynb",
-        "code_rnn_step_backward",
-        "da = dnext_h * (1 - next_h**2)",
-        "da = dnext_h * (1 - next_h)",
-        "tanh's derivative taken as 1 - tanh instead of 1 - tanh^2",
-    ),
     Mistake(
         "RNN_Captioning.ipynb",
         "code_word_embedding_backward",
         "np.add.at(dW, x, dout)",
         "dW[x] += dout",
         "repeated words keep one gradient instead of their sum",
+        ("test_word_embedding_backward",),
+    ),
+    Mistake(
+        "RNN_Captioning.ipynb",
+        "code_CaptioningRNN_sample",
+        "x = W_embed[word]  # (N, W)",
+        "x = W_embed[np.full(N, self._start)]  # (N, W)",
+        "feeds <START> at every step instead of the word just sampled",
+        ("test_captioning_sample",),
     ),
 )
 

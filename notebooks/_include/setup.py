@@ -1,12 +1,14 @@
-# Set-up: run this cell first. It makes the course library importable and does
-# nothing where it already is: next to this notebook's folder in the release,
-# installed with pip, or under the autograder. In Colab it installs the library.
+# Set-up: run this cell first. It makes the course library importable, and does
+# nothing where it already is (beside this notebook's folder in the release,
+# installed with pip, or under the autograder). In Colab it installs it.
 import importlib.util
 import pathlib
 import subprocess
 import sys
 
-STUDENT_LIB_URL = "{student_lib_url}"
+STUDENT_LIB_URL = (
+    "{student_lib_url}"
+)
 
 if importlib.util.find_spec("course_lib") is None:
     beside = pathlib.Path.cwd().parent / "course_lib"
@@ -17,7 +19,7 @@ if importlib.util.find_spec("course_lib") is None:
         subprocess.run(pip + [STUDENT_LIB_URL], check=True)
     else:
         raise ModuleNotFoundError(
-            "The course library is not installed. Open this notebook from its "
-            "assignment folder (next to the folder course_lib/), or install the "
-            "library: pip install <path of the release>/course_lib"
+            "The course library is not installed. Open this notebook from "
+            "its assignment folder (beside the folder course_lib/), or "
+            "install it: pip install <path of the release>/course_lib"
         )

@@ -23,14 +23,18 @@ from course_lib import rnn_layers
 from course_lib.captioning_solver import CaptioningSolver
 from course_lib.checks import rel_error, report
 from course_lib.classifiers.rnn import CaptioningRNN
-from course_lib.coco_utils import decode_captions, load_coco_data, sample_coco_minibatch
+from course_lib.coco_utils import (
+    decode_captions,
+    load_coco_data,
+    sample_coco_minibatch,
+)
 from course_lib.exercise import exercise
 from course_lib.gradient_check import (
     eval_numerical_gradient,
     eval_numerical_gradient_array,
 )
 from course_lib.image_utils import image_from_url
-from course_lib.rnn_layers import *  # noqa: F403  the layers you will use and write
+from course_lib.rnn_layers import *  # noqa: F403  the layers to use and write
 
 plt.rcParams["figure.figsize"] = (10.0, 8.0)
 plt.rcParams["image.interpolation"] = "nearest"
@@ -141,11 +145,16 @@ b = np.random.randn(H)
 out, cache = rnn_step_forward(x, h, Wx, Wh, b)
 dnext_h = np.random.randn(*out.shape)
 
-dx_num = eval_numerical_gradient_array(lambda x: rnn_step_forward(x, h, Wx, Wh, b)[0], x, dnext_h)
-dh_num = eval_numerical_gradient_array(lambda h: rnn_step_forward(x, h, Wx, Wh, b)[0], h, dnext_h)
-dWx_num = eval_numerical_gradient_array(lambda Wx: rnn_step_forward(x, h, Wx, Wh, b)[0], Wx, dnext_h)
-dWh_num = eval_numerical_gradient_array(lambda Wh: rnn_step_forward(x, h, Wx, Wh, b)[0], Wh, dnext_h)
-db_num = eval_numerical_gradient_array(lambda b: rnn_step_forward(x, h, Wx, Wh, b)[0], b, dnext_h)
+fx = lambda x: rnn_step_forward(x, h, Wx, Wh, b)[0]
+fh = lambda h: rnn_step_forward(x, h, Wx, Wh, b)[0]
+fWx = lambda Wx: rnn_step_forward(x, h, Wx, Wh, b)[0]
+fWh = lambda Wh: rnn_step_forward(x, h, Wx, Wh, b)[0]
+fb = lambda b: rnn_step_forward(x, h, Wx, Wh, b)[0]
+dx_num = eval_numerical_gradient_array(fx, x, dnext_h)
+dh_num = eval_numerical_gradient_array(fh, h, dnext_h)
+dWx_num = eval_numerical_gradient_array(fWx, Wx, dnext_h)
+dWh_num = eval_numerical_gradient_array(fWh, Wh, dnext_h)
+db_num = eval_numerical_gradient_array(fb, b, dnext_h)
 
 dx, dprev_h, dWx, dWh, db = rnn_step_backward(dnext_h, cache)
 report("dx", dx, dx_num, 1e-6)
@@ -218,11 +227,16 @@ out, cache = rnn_forward(x, h0, Wx, Wh, b)
 dout = np.random.randn(*out.shape)
 dx, dh0, dWx, dWh, db = rnn_backward(dout, cache)
 
-dx_num = eval_numerical_gradient_array(lambda x: rnn_forward(x, h0, Wx, Wh, b)[0], x, dout)
-dh0_num = eval_numerical_gradient_array(lambda h0: rnn_forward(x, h0, Wx, Wh, b)[0], h0, dout)
-dWx_num = eval_numerical_gradient_array(lambda Wx: rnn_forward(x, h0, Wx, Wh, b)[0], Wx, dout)
-dWh_num = eval_numerical_gradient_array(lambda Wh: rnn_forward(x, h0, Wx, Wh, b)[0], Wh, dout)
-db_num = eval_numerical_gradient_array(lambda b: rnn_forward(x, h0, Wx, Wh, b)[0], b, dout)
+fx = lambda x: rnn_forward(x, h0, Wx, Wh, b)[0]
+fh0 = lambda h0: rnn_forward(x, h0, Wx, Wh, b)[0]
+fWx = lambda Wx: rnn_forward(x, h0, Wx, Wh, b)[0]
+fWh = lambda Wh: rnn_forward(x, h0, Wx, Wh, b)[0]
+fb = lambda b: rnn_forward(x, h0, Wx, Wh, b)[0]
+dx_num = eval_numerical_gradient_array(fx, x, dout)
+dh0_num = eval_numerical_gradient_array(fh0, h0, dout)
+dWx_num = eval_numerical_gradient_array(fWx, Wx, dout)
+dWh_num = eval_numerical_gradient_array(fWh, Wh, dout)
+db_num = eval_numerical_gradient_array(fb, b, dout)
 
 report("dx", dx, dx_num, 1e-5)
 report("dh0", dh0, dh0_num, 1e-5)
@@ -251,7 +265,7 @@ W = np.linspace(0, 1, num=V * D).reshape(V, D)
 
 out, _ = word_embedding_forward(x, W)
 # Row i of W is [3i, 3i + 1, 3i + 2] / 14.
-expected_out = np.asarray([[[3 * i, 3 * i + 1, 3 * i + 2] for i in row] for row in x]) / 14
+expected_out = (3 * x[:, :, None] + np.arange(3)) / 14
 report("out", out, expected_out, 1e-7)
 ### BEGIN HIDDEN TESTS
 from course_lib.grading import rnn_captioning as hidden
@@ -276,7 +290,8 @@ out, cache = word_embedding_forward(x, W)
 dout = np.random.randn(*out.shape)
 dW = word_embedding_backward(dout, cache)
 
-dW_num = eval_numerical_gradient_array(lambda W: word_embedding_forward(x, W)[0], W, dout)
+f = lambda W: word_embedding_forward(x, W)[0]
+dW_num = eval_numerical_gradient_array(f, W, dout)
 report("dW", dW, dW_num, 1e-9)
 ### BEGIN HIDDEN TESTS
 from course_lib.grading import rnn_captioning as hidden
@@ -302,9 +317,12 @@ out, cache = temporal_affine_forward(x, w, b)
 dout = np.random.randn(*out.shape)
 dx, dw, db = temporal_affine_backward(dout, cache)
 
-report("dx", dx, eval_numerical_gradient_array(lambda x: temporal_affine_forward(x, w, b)[0], x, dout), 1e-8)
-report("dw", dw, eval_numerical_gradient_array(lambda w: temporal_affine_forward(x, w, b)[0], w, dout), 1e-8)
-report("db", db, eval_numerical_gradient_array(lambda b: temporal_affine_forward(x, w, b)[0], b, dout), 1e-8)
+fx = lambda x: temporal_affine_forward(x, w, b)[0]
+fw = lambda w: temporal_affine_forward(x, w, b)[0]
+fb = lambda b: temporal_affine_forward(x, w, b)[0]
+report("dx", dx, eval_numerical_gradient_array(fx, x, dout), 1e-8)
+report("dw", dw, eval_numerical_gradient_array(fw, w, dout), 1e-8)
+report("db", db, eval_numerical_gradient_array(fb, b, dout), 1e-8)
 
 # %% [markdown]
 # **Temporal softmax loss.** The scores at every step go through a softmax, and the
@@ -322,7 +340,8 @@ def check_loss(N, T, V, p):
     x = 0.001 * np.random.randn(N, T, V)
     y = np.random.randint(V, size=(N, T))
     mask = np.random.rand(N, T) <= p
-    print(f"N={N}, T={T}, V={V}, kept {p:.0%}: loss {temporal_softmax_loss(x, y, mask)[0]:.4f}")
+    loss, _ = temporal_softmax_loss(x, y, mask)
+    print(f"N={N}, T={T}, V={V}, {p:.0%} of steps counted: loss {loss:.4f}")
 
 
 np.random.seed(231)
@@ -335,7 +354,8 @@ x = np.random.randn(N, T, V)
 y = np.random.randint(V, size=(N, T))
 mask = np.random.rand(N, T) > 0.5
 loss, dx = temporal_softmax_loss(x, y, mask)
-dx_num = eval_numerical_gradient(lambda x: temporal_softmax_loss(x, y, mask)[0], x, verbose=False)
+f = lambda x: temporal_softmax_loss(x, y, mask)[0]
+dx_num = eval_numerical_gradient(f, x, verbose=False)
 report("dx", dx, dx_num, 1e-6)
 
 # %% [markdown]
@@ -365,10 +385,12 @@ V = len(word_to_idx)
 T = 13
 
 model = CaptioningRNN(
-    word_to_idx, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type="rnn", dtype=np.float64
+    word_to_idx, input_dim=D, wordvec_dim=W, hidden_dim=H,
+    cell_type="rnn", dtype=np.float64,
 )
-for name, value in model.params.items():  # fixed weights, so the loss is known
-    model.params[name] = np.linspace(-1.4, 1.3, num=value.size).reshape(*value.shape)
+for name, value in model.params.items():  # fixed weights: a known loss
+    fixed = np.linspace(-1.4, 1.3, num=value.size)
+    model.params[name] = fixed.reshape(*value.shape)
 
 features = np.linspace(-1.5, 0.3, num=N * D).reshape(N, D)
 captions = (np.arange(N * T) % V).reshape(N, T)
@@ -389,9 +411,10 @@ model = CaptioningRNN(
     hidden_dim=hidden_dim, cell_type="rnn", dtype=np.float64,
 )
 loss, grads = model.loss(features, captions)
+f = lambda _: model.loss(features, captions)[0]
 for name in sorted(grads):
     numeric = eval_numerical_gradient(
-        lambda _: model.loss(features, captions)[0], model.params[name], verbose=False, h=1e-6
+        f, model.params[name], verbose=False, h=1e-6
     )
     report(f"grads[{name!r}]", grads[name], numeric, 1e-5)
 ### BEGIN HIDDEN TESTS
@@ -463,11 +486,14 @@ hidden.overfit(2, small_rnn_solver, threshold=0.1)
 
 # %% [test] id=test_captioning_sample points=3
 for split in ["train", "val"]:
-    gt_captions, features, urls = sample_coco_minibatch(small_data, split=split, batch_size=2)
+    gt_captions, features, urls = sample_coco_minibatch(
+        small_data, split=split, batch_size=2
+    )
     gt_captions = decode_captions(gt_captions, data["idx_to_word"])
     sample_captions = small_rnn_model.sample(features)
     sample_captions = decode_captions(sample_captions, data["idx_to_word"])
-    for gt_caption, sample_caption, url in zip(gt_captions, sample_captions, urls):
+    shown = zip(gt_captions, sample_captions, urls)
+    for gt_caption, sample_caption, url in shown:
         image = image_from_url(url)
         if image is None:
             continue
