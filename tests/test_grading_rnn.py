@@ -3,17 +3,7 @@
 import numpy as np
 import pytest
 
-from course_lib import exercise
 from course_lib.grading import rnn_captioning as hidden
-from course_lib.tooling import exercises
-
-IMPORTS = """
-import numpy as np
-from course_lib import rnn_layers
-from course_lib.classifiers.rnn import CaptioningRNN
-from course_lib.exercise import exercise
-from course_lib.rnn_layers import *
-"""
 
 CELLS = [
     "course_lib.rnn_layers:rnn_step_forward",
@@ -28,33 +18,8 @@ CELLS = [
 
 
 @pytest.fixture
-def notebook(monkeypatch):
-    """Run the notebook's imports and solution cells in a fresh namespace, with
-    `edits` ({reference: (old, new)}) planted; the library is restored afterwards."""
-    from course_lib import rnn_layers
-    from course_lib.classifiers import rnn
-
-    monkeypatch.setattr(exercise, "submitted", {})
-    for name in list(vars(rnn_layers)):
-        monkeypatch.setattr(rnn_layers, name, getattr(rnn_layers, name))
-    for name in ("loss", "sample"):
-        monkeypatch.setattr(rnn.CaptioningRNN, name, getattr(rnn.CaptioningRNN, name))
-
-    def run(edits=None, skip=()):
-        namespace = {}
-        exec(IMPORTS, namespace)
-        for reference in CELLS:
-            if reference in skip:
-                continue
-            source = exercises.cell_source(exercises.find(reference))
-            if edits and reference in edits:
-                old, new = edits[reference]
-                assert old in source, f"{old!r} not in {reference}"
-                source = source.replace(old, new)
-            exec(source, namespace)
-        return namespace
-
-    return run
+def notebook(solution_cells):
+    return lambda edits=None, skip=(): solution_cells(CELLS, edits, skip)
 
 
 GRADERS = {

@@ -24,6 +24,7 @@ LAYER_NAMES = (
     "word_embedding_forward", "word_embedding_backward",
     "affine_forward", "affine_backward", "temporal_affine_forward",
     "temporal_affine_backward", "temporal_softmax_loss", "sigmoid",
+    "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
 )
 
 
@@ -46,6 +47,18 @@ def _either(outcomes_ref, outcomes_own):
     """Backward passes earn credit if they are the derivative of the reference
     forward, or of the student's own forward (then the mistake is in the forward)."""
     return [a if a.passed or not b.passed else b for a, b in zip(outcomes_ref, outcomes_own)]
+
+
+def numeric_gradients(f, args, dout):
+    """Central differences of sum(f(*args) * dout) for every argument in turn."""
+    result = []
+    for i in range(len(args)):
+        def g(value, i=i):
+            local = list(args)
+            local[i] = value
+            return f(*local)
+        result.append(numeric_gradient(g, args[i], dout))
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -78,21 +91,15 @@ def _step_backward_outcomes(label, forward, backward):
     names = ("dx", "dprev_h", "dWx", "dWh", "db")
     if not isinstance(grads, tuple) or len(grads) != 5:
         raise TypeError("rnn_step_backward must return (dx, dprev_h, dWx, dWh, db)")
-
-    def numeric(f):
-        args = [x, h, Wx, Wh, b]
-        result = []
-        for i in range(5):
-            def g(v, i=i):
-                local = list(args)
-                local[i] = v
-                return f(*local)[0]
-            result.append(numeric_gradient(g, args[i], dnext_h))
-        return result
-
-    against_ref = _gradient_outcomes(names, grads, numeric(ref.rnn_layers.rnn_step_forward), 1e-6)
-    against_own = _gradient_outcomes(names, grads, numeric(forward), 1e-6)
-    return _either(against_ref, against_own)
+    args = [x, h, Wx, Wh, b]
+    numeric_ref = numeric_gradients(
+        lambda *a: ref.rnn_layers.rnn_step_forward(*a)[0], args, dnext_h
+    )
+    numeric_own = numeric_gradients(lambda *a: forward(*a)[0], args, dnext_h)
+    return _either(
+        _gradient_outcomes(names, grads, numeric_ref, 1e-6),
+        _gradient_outcomes(names, grads, numeric_own, 1e-6),
+    )
 
 
 def rnn_step_backward(points):
@@ -137,20 +144,13 @@ def rnn_backward(points):
             if not isinstance(grads, tuple) or len(grads) != 5:
                 raise TypeError("rnn_backward must return (dx, dh0, dWx, dWh, db)")
             args = [x, h0, Wx, Wh, b]
-
-            def numeric(f):
-                result = []
-                for i in range(5):
-                    def g(v, i=i):
-                        local = list(args)
-                        local[i] = v
-                        return f(*local)[0]
-                    result.append(numeric_gradient(g, args[i], dout))
-                return result
-
             names = ("dx", "dh0", "dWx", "dWh", "db")
-            against_ref = _gradient_outcomes(names, grads, numeric(ref.rnn_layers.rnn_forward), 1e-6)
-            against_own = _gradient_outcomes(names, grads, numeric(forward), 1e-6)
+            numeric_ref = numeric_gradients(
+                lambda *a: ref.rnn_layers.rnn_forward(*a)[0], args, dout
+            )
+            numeric_own = numeric_gradients(lambda *a: forward(*a)[0], args, dout)
+            against_ref = _gradient_outcomes(names, grads, numeric_ref, 1e-6)
+            against_own = _gradient_outcomes(names, grads, numeric_own, 1e-6)
         return _either(against_ref, against_own)
 
     return grade("rnn_backward", points, [("gradients", 1, check)])

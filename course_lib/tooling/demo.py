@@ -50,6 +50,14 @@ MISTAKES = (
         "feeds <START> at every step instead of the word just sampled",
         ("test_captioning_sample",),
     ),
+    Mistake(
+        "LSTM_Captioning.ipynb",
+        "code_lstm_step_forward",
+        "i = sigmoid(a[:, :H])  # (N, H)\n    f = sigmoid(a[:, H : 2 * H])  # (N, H)",
+        "f = sigmoid(a[:, :H])  # (N, H)\n    i = sigmoid(a[:, H : 2 * H])  # (N, H)",
+        "input and forget gates read from each other's block of the activation",
+        ("test_lstm_step_forward", "test_lstm_step_backward", "test_lstm_overfit"),
+    ),
 )
 
 

@@ -373,7 +373,9 @@ report("dx", dx, dx_num, 1e-6)
 # and then the same stages backwards. The model reads `captions[:, :-1]` and learns
 # to predict `captions[:, 1:]`: the word at step t is the target of step t - 1.
 #
-# Write `loss` for `cell_type == "rnn"` (the LSTM notebook adds the other case).
+# Write `loss` for `cell_type == "rnn"`. If you take on the extra-credit LSTM
+# notebook, come back and add the `"lstm"` branch: the same stages, with
+# `lstm_forward` and `lstm_backward` in place of the RNN's.
 # The fixed-weight check should give a difference around 1e-10 or smaller.
 
 # %% [solution] course_lib.classifiers.rnn:CaptioningRNN.loss
@@ -477,7 +479,8 @@ hidden.overfit(2, small_rnn_solver, threshold=0.1)
 # Training feeds the true previous word at every step. A caption for a new image has
 # no true words: the model starts from `<START>`, picks the most likely word, feeds
 # it back as the next input, and goes on until it has written `max_length` words.
-# Write `sample` for the RNN, greedily (always the highest score).
+# Write `sample` for the RNN, greedily (always the highest score); the LSTM
+# branch (extra credit) keeps a cell state as well, starting from zeros.
 #
 # On training images the overfit model should repeat its captions almost word for
 # word; on validation images, after 50 captions of training, expect little sense.
