@@ -30,7 +30,7 @@ class Mistake:
     old: str  # a line of the reference solution ...
     new: str  # ... and what the student wrote instead
     why: str  # the mistake in words
-    costs: tuple  # the test cells it must lose points in, and no others
+    costs: tuple  # the test cells (in any notebook) it must cost points, and no others
 
 
 MISTAKES = (
@@ -48,7 +48,8 @@ MISTAKES = (
         "x = W_embed[word]  # (N, W)",
         "x = W_embed[np.full(N, self._start)]  # (N, W)",
         "feeds <START> at every step instead of the word just sampled",
-        ("test_captioning_sample",),
+        # The LSTM notebook grades the same method's LSTM branch, carried over.
+        ("test_captioning_sample", "test_captioning_lstm"),
     ),
     Mistake(
         "LSTM_Captioning.ipynb",
@@ -107,7 +108,8 @@ def make_submissions(course, assignment):
 def scores(course):
     """Rows (student, assignment, notebook, score, max_score, cells) from the gradebook.
 
-    `cells` maps each autograded cell to (score, max_score)."""
+    `cells` maps each autograded (code) test cell to (score, max_score); written
+    answers wait for a person and are not in it."""
     from nbgrader.api import Gradebook
 
     rows = []
@@ -117,12 +119,17 @@ def scores(course):
                 for student in STUDENTS:
                     nb = gb.find_submission_notebook(notebook.name, assignment, student)
                     cells = {
-                        g.name: (g.score, g.max_score) for g in nb.grades if g.auto_score is not None
+                        g.name: (g.score, g.max_score) for g in nb.grades if g.cell_type == "code"
                     }
                     rows.append(
                         (student, assignment, notebook.name, nb.score, nb.max_score, cells)
                     )
     return rows
+
+
+def expected_losses(notebook_cells):
+    """The test cells of one notebook that the buggy submission must lose points in."""
+    return {c for m in MISTAKES for c in m.costs if c in notebook_cells}
 
 
 def write_scores(course, rows):
@@ -136,11 +143,18 @@ def write_scores(course, rows):
 
 
 def print_gradebook(rows):
+    """The gradebook as a table: autograded points, and what waits for a person."""
     width = max(len(r[2]) for r in rows)
-    print(f"\n{'student':<10} {'notebook':<{width}}  score")
+    print(f"\n{'student':<10} {'notebook':<{width}}  {'autograded':>14}  written answers")
     for student, _, notebook, score, max_score, cells in rows:
-        print(f"{student:<10} {notebook:<{width}}  {score:6.2f} / {max_score:g}")
-        lost = [f"{name} {s:g}/{m:g}" for name, (s, m) in cells.items() if s < m]
+        auto = sum(s for s, _ in cells.values())
+        auto_max = sum(m for _, m in cells.values())
+        manual = max_score - auto_max
+        print(
+            f"{student:<10} {notebook:<{width}}  {auto:6.2f} / {auto_max:<5g}"
+            f"  {manual:g} points to grade by hand"
+        )
+        lost = [f"{name} {s:.3g}/{m:g}" for name, (s, m) in cells.items() if s < m]
         if student == "buggy" and lost:
             print(f"{'':<10} {'':<{width}}  lost points in: {', '.join(lost)}")
     print()
