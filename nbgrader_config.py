@@ -1,9 +1,17 @@
 # nbgrader's settings for this course. The course root is this folder: source/,
 # release/, submitted/, autograded/, feedback/ and gradebook.db live beside it.
+import os
+
 c = get_config()  # noqa: F821  (provided by nbgrader)
 
+# One thread per notebook kernel. Kernels inherit this process's environment; a
+# grader runs kernels side by side, and on a busy machine several BLAS or PyTorch
+# threads per kernel wait on each other and run many times slower than one.
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
 c.CourseDirectory.course_id = "course-kit"
-c.CourseDirectory.root = __import__("os").path.dirname(__import__("os").path.abspath(__file__))
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 
 # The student build of the library lives in release/course_lib; a copy inside a
 # submission must never shadow the grader's library, so it is not copied.

@@ -59,6 +59,38 @@ MISTAKES = (
         "input and forget gates read from each other's block of the activation",
         ("test_lstm_step_forward", "test_lstm_step_backward", "test_lstm_overfit"),
     ),
+    Mistake(
+        "Transformer_Captioning.ipynb",
+        "code_MultiHeadAttention_forward",
+        "k.transpose(2, 3) / math.sqrt(d)",
+        "k.transpose(2, 3)",
+        "attention scores not divided by sqrt(E / num_heads)",
+        ("test_multi_head_attention",),
+    ),
+    Mistake(
+        "Transformer_Captioning.ipynb",
+        "code_CaptioningTransformer_forward",
+        "tgt_mask=mask",
+        "tgt_mask=None",
+        "no causal mask: each word sees the words after it",
+        ("test_captioning_forward",),
+    ),
+    Mistake(
+        "Generative_Adversarial_Networks.ipynb",
+        "code_discriminator_loss",
+        "torch.zeros_like(logits_fake)",
+        "torch.ones_like(logits_fake)",
+        "fake images labelled real in the discriminator's loss",
+        ("test_discriminator_loss",),
+    ),
+    Mistake(
+        "Generative_Adversarial_Networks.ipynb",
+        "code_build_dc_generator",
+        "nn.ReLU(),\n        nn.BatchNorm2d(64),",
+        "nn.BatchNorm2d(64),\n        nn.ReLU(),",
+        "batch norm before its ReLU instead of after it",
+        ("test_dc_generator",),
+    ),
 )
 
 
