@@ -30,3 +30,26 @@ def report(name, received, expected, tol):
     error = rel_error(received, expected)
     verdict = "ok" if error < tol else f"<-- too large, should be below {tol:.0e}"
     print(f"{name} error: {error:.2e}  {verdict}")
+
+
+def report_close(name, received, expected, atol):
+    """Print the largest absolute difference of `received` from `expected`, and a
+    verdict.
+
+    For checks whose expected values are printed with a few decimals, or lie near
+    zero, where a relative error says little. Tensors are accepted as they are
+    (detached and copied to the CPU first).
+    """
+    if received is None:
+        print(f"{name}: got None; the function must return an array here")
+        return
+    if hasattr(received, "detach"):  # a torch tensor, maybe part of a graph
+        received = received.detach().cpu().numpy()
+    received = np.asarray(received, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if received.shape != expected.shape:
+        print(f"{name}: shape {received.shape}, expected {expected.shape}  <-- check the shapes")
+        return
+    difference = float(np.max(np.abs(received - expected)))
+    verdict = "ok" if difference < atol else f"<-- too large, should be below {atol:.0e}"
+    print(f"{name} max difference: {difference:.2e}  {verdict}")

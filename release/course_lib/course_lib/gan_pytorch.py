@@ -6,15 +6,17 @@ per image. NOISE_DIM is the size of the generators' uniform noise input.
 
 Exercises: sample_noise, discriminator, generator, discriminator_loss,
 generator_loss, ls_discriminator_loss, ls_generator_loss, get_optimizer,
-build_dc_classifier, build_dc_generator. The rest is provided: the helpers the
-exercises may use by their bare names, and the training loop `run_a_gan`.
+build_dc_classifier, build_dc_generator, and alternating_gradient_steps (a
+two-number min-max game that shows why alternating updates can go in circles).
+The rest is provided: the helpers the exercises may use by their bare names, and
+the training loop `run_a_gan`.
 """
 
 import itertools
 import os
 import sys
 
-import matplotlib.figure
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn as nn
@@ -48,7 +50,7 @@ def sample_noise(batch_size, dim, seed=None):
     if seed is not None:
         torch.manual_seed(seed)
     raise NotImplementedError(
-        'sample_noise is an exercise: write it in its cell in its notebook and run that cell.'
+        'sample_noise is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return noise
 
@@ -68,7 +70,7 @@ def discriminator(seed=None):
     if seed is not None:
         torch.manual_seed(seed)
     raise NotImplementedError(
-        'discriminator is an exercise: write it in its cell in its notebook and run that cell.'
+        'discriminator is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return model
 
@@ -88,7 +90,7 @@ def generator(noise_dim=NOISE_DIM, seed=None):
     if seed is not None:
         torch.manual_seed(seed)
     raise NotImplementedError(
-        'generator is an exercise: write it in its cell in its notebook and run that cell.'
+        'generator is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return model
 
@@ -130,7 +132,7 @@ def discriminator_loss(logits_real, logits_fake):
     Returns the loss, a 0-d tensor.
     """
     raise NotImplementedError(
-        'discriminator_loss is an exercise: write it in its cell in its notebook and run that cell.'
+        'discriminator_loss is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return loss
 
@@ -146,7 +148,7 @@ def generator_loss(logits_fake):
     Returns the loss, a 0-d tensor.
     """
     raise NotImplementedError(
-        'generator_loss is an exercise: write it in its cell in its notebook and run that cell.'
+        'generator_loss is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return loss
 
@@ -164,7 +166,7 @@ def ls_discriminator_loss(scores_real, scores_fake):
     Returns the loss, a 0-d tensor.
     """
     raise NotImplementedError(
-        'ls_discriminator_loss is an exercise: write it in its cell in its notebook and run that cell.'
+        'ls_discriminator_loss is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return loss
 
@@ -178,7 +180,7 @@ def ls_generator_loss(scores_fake):
     Returns the loss, a 0-d tensor.
     """
     raise NotImplementedError(
-        'ls_generator_loss is an exercise: write it in its cell in its notebook and run that cell.'
+        'ls_generator_loss is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return loss
 
@@ -192,7 +194,7 @@ def get_optimizer(model):
     Returns a torch.optim.Adam.
     """
     raise NotImplementedError(
-        'get_optimizer is an exercise: write it in its cell in its notebook and run that cell.'
+        'get_optimizer is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return optimizer
 
@@ -213,7 +215,7 @@ def build_dc_classifier(batch_size):
     Returns a model that maps (N, 784) images to (N, 1) logits.
     """
     raise NotImplementedError(
-        'build_dc_classifier is an exercise: write it in its cell in its notebook and run that cell.'
+        'build_dc_classifier is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return model
 
@@ -233,9 +235,35 @@ def build_dc_generator(noise_dim=NOISE_DIM):
     Returns a model that maps (N, noise_dim) noise to (N, 784) images.
     """
     raise NotImplementedError(
-        'build_dc_generator is an exercise: write it in its cell in its notebook and run that cell.'
+        'build_dc_generator is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
     )
     return model
+
+
+def alternating_gradient_steps(x0, y0, step_size, num_steps):
+    """Alternating gradient steps on the game min_x max_y f(x, y) = x y.
+
+    Each step first moves y uphill (gradient ascent, since y maximizes), then
+    moves x downhill (gradient descent, since x minimizes) using the y just
+    updated:
+        y_{t+1} = y_t + step_size * df/dy(x_t, y_t)
+        x_{t+1} = x_t - step_size * df/dx(x_t, y_{t+1})
+    Work out the two partial derivatives of f(x, y) = x y first.
+
+    Inputs:
+    - x0, y0: the starting point (x_0, y_0).
+    - step_size: the learning rate of both updates.
+    - num_steps: how many (y, x) update pairs to take.
+
+    Returns a tuple of two lists of num_steps + 1 floats:
+    - x_values: x_0, x_1, ..., x_{num_steps}.
+    - y_values: y_0, y_1, ..., y_{num_steps}.
+    """
+    x_values, y_values = [float(x0)], [float(y0)]
+    raise NotImplementedError(
+        'alternating_gradient_steps is an exercise: write it in its cell in Generative_Adversarial_Networks.ipynb and run that cell.'
+    )
+    return x_values, y_values
 
 
 class Flatten(nn.Module):
@@ -320,7 +348,11 @@ def show_images(images):
     side = int(np.ceil(np.sqrt(images.shape[0])))  # images per row and column
     size = int(np.ceil(np.sqrt(images.shape[1])))  # pixels per image row
 
-    figure = matplotlib.figure.Figure(figsize=(side, side))
+    # Made through pyplot, which sets up a notebook's display of figures (a bare
+    # Figure made before any pyplot figure shows as text only), and closed at once,
+    # so that a later plt.show() does not draw it a second time.
+    figure = plt.figure(figsize=(side, side))
+    plt.close(figure)
     spacing = dict(wspace=0.05, hspace=0.05)
     axes = figure.subplots(side, side, squeeze=False, gridspec_kw=spacing)
     for ax in axes.flat:

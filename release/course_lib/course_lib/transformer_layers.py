@@ -47,7 +47,7 @@ class PositionalEncoding(nn.Module):
         self.dropout = nn.Dropout(p=dropout)
 
         raise NotImplementedError(
-            'PositionalEncoding.__init__ is an exercise: write it in its cell in its notebook and run that cell.'
+            'PositionalEncoding.__init__ is an exercise: write it in its cell in Transformer_Captioning.ipynb and run that cell.'
         )
         self.register_buffer("pe", pe)
 
@@ -126,7 +126,7 @@ class MultiHeadAttention(nn.Module):
         N, S, E = query.shape
         T = key.shape[1]
         raise NotImplementedError(
-            'MultiHeadAttention.forward is an exercise: write it in its cell in its notebook and run that cell.'
+            'MultiHeadAttention.forward is an exercise: write it in its cell in Transformer_Captioning.ipynb and run that cell.'
         )
         return output
 

@@ -93,7 +93,7 @@ class CaptioningTransformer(nn.Module):
         """
         N, T = captions.shape
         raise NotImplementedError(
-            'CaptioningTransformer.forward is an exercise: write it in its cell in its notebook and run that cell.'
+            'CaptioningTransformer.forward is an exercise: write it in its cell in Transformer_Captioning.ipynb and run that cell.'
         )
         return scores
 
