@@ -28,3 +28,11 @@ c.Execute.timeout = 300
 
 # A cell a student deleted comes back, so its points are graded, not lost.
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows each test cell's verdicts, never the hidden tests' code: nbgrader
+# would otherwise print the restored hidden region in the feedback HTML.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -62,3 +62,14 @@ def test_demo_writes_the_exports(graded):
     with (course / "grades.csv").open() as f:
         assert {r["student_id"] for r in csv.DictReader(f)} >= set(demo.STUDENTS)
     assert any((course / "feedback" / "buggy").rglob("*.html"))
+
+
+@pytest.mark.slow
+def test_feedback_shows_verdicts_but_no_hidden_test_code(graded):
+    course, _ = graded
+    pages = [p.read_text() for p in (course / "feedback").rglob("*.html")]
+    assert pages
+    for page in pages:
+        assert "HIDDEN TESTS" not in page and "course_lib.grading" not in page
+    buggy = "".join(p.read_text() for p in (course / "feedback" / "buggy").rglob("*.html"))
+    assert "FAIL" in buggy and "relative error" in buggy
