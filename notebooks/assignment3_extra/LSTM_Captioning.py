@@ -47,7 +47,7 @@ plt.rcParams["figure.figsize"] = (10.0, 8.0)
 plt.rcParams["image.interpolation"] = "nearest"
 
 # %% [locked]
-# Your code from the RNN notebook: word embedding, CaptioningRNN.loss and .sample.
+# Your code from the RNN notebook: word embedding, CaptioningRNN.loss, .sample.
 ran = carry_over("../assignment3/RNN_Captioning.ipynb", globals())
 print("ran your cells:", ", ".join(ran))
 
@@ -146,7 +146,7 @@ dnext_c = np.random.randn(*next_c.shape)
 grads = lstm_step_backward(dnext_h, dnext_c, cache)
 
 # Numeric gradient of sum(next_h * dnext_h + next_c * dnext_c) for each input.
-inputs = {"x": x, "prev_h": prev_h, "prev_c": prev_c, "Wx": Wx, "Wh": Wh, "b": b}
+inputs = dict(x=x, prev_h=prev_h, prev_c=prev_c, Wx=Wx, Wh=Wh, b=b)
 for (name, value), grad in zip(inputs.items(), grads):
     def step(v, name=name):
         return lstm_step_forward(**{**inputs, name: v})
