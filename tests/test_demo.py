@@ -71,5 +71,7 @@ def test_feedback_shows_verdicts_but_no_hidden_test_code(graded):
     assert pages
     for page in pages:
         assert "HIDDEN TESTS" not in page and "course_lib.grading" not in page
-    buggy = "".join(p.read_text() for p in (course / "feedback" / "buggy").rglob("*.html"))
+    buggy = "".join(
+        p.read_text() for p in (course / "feedback" / "buggy").rglob("*.html")
+    )
     assert "FAIL" in buggy and "relative error" in buggy

@@ -14,7 +14,13 @@ CELLS = [
     "course_lib.rnn_layers:lstm_forward",
     "course_lib.rnn_layers:lstm_backward",
 ]
-POINTS = {"step_forward": 2, "step_backward": 3, "forward": 2, "backward": 3, "model": 3}
+POINTS = {
+    "step_forward": 2,
+    "step_backward": 3,
+    "forward": 2,
+    "backward": 3,
+    "model": 3,
+}
 
 
 def scores():
@@ -38,21 +44,35 @@ def test_unrun_cells_earn_nothing(solution_cells):
     assert all(score == 0 for score in scores().values())
 
 
-SWAP = ("i = sigmoid(a[:, :H])  # (N, H)\n    f = sigmoid(a[:, H : 2 * H])  # (N, H)",
-        "f = sigmoid(a[:, :H])  # (N, H)\n    i = sigmoid(a[:, H : 2 * H])  # (N, H)")
+SWAP = (
+    "i = sigmoid(a[:, :H])  # (N, H)\n    f = sigmoid(a[:, H : 2 * H])  # (N, H)",
+    "f = sigmoid(a[:, :H])  # (N, H)\n    i = sigmoid(a[:, H : 2 * H])  # (N, H)",
+)
 
 
 @pytest.mark.parametrize(
     "reference, edit, costs",
     [
-        ("course_lib.rnn_layers:lstm_step_forward", SWAP, {"step_forward", "step_backward"}),
-        ("course_lib.rnn_layers:lstm_step_forward", ("next_c = f * prev_c + i * g",
-         "next_c = f * prev_c + g"), {"step_forward", "step_backward"}),
-        ("course_lib.classifiers.rnn:CaptioningRNN.loss", ("lstm_forward(x, h0, Wx, Wh, b)",
-         "rnn_forward(x, h0, Wx, Wh, b)"), {"model"}),
+        (
+            "course_lib.rnn_layers:lstm_step_forward",
+            SWAP,
+            {"step_forward", "step_backward"},
+        ),
+        (
+            "course_lib.rnn_layers:lstm_step_forward",
+            ("next_c = f * prev_c + i * g", "next_c = f * prev_c + g"),
+            {"step_forward", "step_backward"},
+        ),
+        (
+            "course_lib.classifiers.rnn:CaptioningRNN.loss",
+            ("lstm_forward(x, h0, Wx, Wh, b)", "rnn_forward(x, h0, Wx, Wh, b)"),
+            {"model"},
+        ),
     ],
 )
-def test_a_mistake_costs_points_in_its_own_cells_only(solution_cells, reference, edit, costs):
+def test_a_mistake_costs_points_in_its_own_cells_only(
+    solution_cells, reference, edit, costs
+):
     solution_cells(CELLS, {reference: edit})
     lost = {name for name, score in scores().items() if score < POINTS[name]}
     assert lost == costs

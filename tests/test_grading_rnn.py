@@ -32,8 +32,16 @@ GRADERS = {
     "loss": lambda: hidden.captioning_loss(4),
     "sample": lambda: hidden.captioning_sample(3),
 }
-POINTS = {"rnn_step_forward": 2, "rnn_step_backward": 3, "rnn_forward": 2, "rnn_backward": 3,
-          "word_embedding_forward": 1, "word_embedding_backward": 2, "loss": 4, "sample": 3}
+POINTS = {
+    "rnn_step_forward": 2,
+    "rnn_step_backward": 3,
+    "rnn_forward": 2,
+    "rnn_backward": 3,
+    "word_embedding_forward": 1,
+    "word_embedding_backward": 2,
+    "loss": 4,
+    "sample": 3,
+}
 
 
 def scores():
@@ -55,15 +63,29 @@ def test_unrun_cells_earn_nothing_and_say_why(notebook, capsys):
 @pytest.mark.parametrize(
     "reference, old, new, costs",
     [
-        ("course_lib.rnn_layers:rnn_step_backward", "(1 - next_h**2)", "(1 - next_h)",
-         {"rnn_step_backward"}),
-        ("course_lib.rnn_layers:word_embedding_backward", "np.add.at(dW, x, dout)",
-         "dW[x] += dout", {"word_embedding_backward"}),
-        ("course_lib.rnn_layers:rnn_step_forward", "np.tanh(a)", "np.maximum(a, 0)",
-         {"rnn_step_forward", "rnn_step_backward"}),
+        (
+            "course_lib.rnn_layers:rnn_step_backward",
+            "(1 - next_h**2)",
+            "(1 - next_h)",
+            {"rnn_step_backward"},
+        ),
+        (
+            "course_lib.rnn_layers:word_embedding_backward",
+            "np.add.at(dW, x, dout)",
+            "dW[x] += dout",
+            {"word_embedding_backward"},
+        ),
+        (
+            "course_lib.rnn_layers:rnn_step_forward",
+            "np.tanh(a)",
+            "np.maximum(a, 0)",
+            {"rnn_step_forward", "rnn_step_backward"},
+        ),
     ],
 )
-def test_a_mistake_costs_points_in_its_own_cell_only(notebook, reference, old, new, costs, capsys):
+def test_a_mistake_costs_points_in_its_own_cell_only(
+    notebook, reference, old, new, costs, capsys
+):
     notebook({reference: (old, new)})
     got = scores()
     lost = {name for name, score in got.items() if score < POINTS[name]}
@@ -73,12 +95,21 @@ def test_a_mistake_costs_points_in_its_own_cell_only(notebook, reference, old, n
 
 def test_partial_credit_counts_the_right_gradients(notebook):
     """A backward pass that gets db wrong keeps the other four gradients' credit."""
-    notebook({"course_lib.rnn_layers:rnn_step_backward": ("db = da.sum(axis=0)", "db = da.sum(axis=0) * 2")})
+    notebook(
+        {
+            "course_lib.rnn_layers:rnn_step_backward": (
+                "db = da.sum(axis=0)",
+                "db = da.sum(axis=0) * 2",
+            )
+        }
+    )
     assert hidden.rnn_step_backward(3) == pytest.approx(3 * 4 / 5)
 
 
 def test_feedback_names_the_failure_without_reference_values(notebook, capsys):
-    notebook({"course_lib.rnn_layers:rnn_step_forward": ("np.tanh(a)", "np.tanh(a) + 1e-3")})
+    notebook(
+        {"course_lib.rnn_layers:rnn_step_forward": ("np.tanh(a)", "np.tanh(a) + 1e-3")}
+    )
     hidden.rnn_step_forward(2)
     out = capsys.readouterr().out
     assert "FAIL" in out and "relative error" in out and "next_h" in out
@@ -95,12 +126,24 @@ def test_inputs_differ_between_students(monkeypatch):
 
 def test_a_sampler_that_writes_on_after_end_is_also_correct(notebook):
     """Words after <END> are never read; writing them instead of <NULL> is fine."""
-    notebook({"course_lib.classifiers.rnn:CaptioningRNN.sample": (
-        "captions[~done, t] = word[~done]", "captions[:, t] = word")})
+    notebook(
+        {
+            "course_lib.classifiers.rnn:CaptioningRNN.sample": (
+                "captions[~done, t] = word[~done]",
+                "captions[:, t] = word",
+            )
+        }
+    )
     assert hidden.captioning_sample(3) == 3
 
 
 def test_a_sampler_that_never_feeds_back_its_words_loses_points(notebook):
-    notebook({"course_lib.classifiers.rnn:CaptioningRNN.sample": (
-        "x = W_embed[word]  # (N, W)", "x = W_embed[np.full(N, self._start)]  # (N, W)")})
+    notebook(
+        {
+            "course_lib.classifiers.rnn:CaptioningRNN.sample": (
+                "x = W_embed[word]  # (N, W)",
+                "x = W_embed[np.full(N, self._start)]  # (N, W)",
+            )
+        }
+    )
     assert hidden.captioning_sample(3) < 3

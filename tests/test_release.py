@@ -12,7 +12,11 @@ MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
 
 
 def released_files():
-    return [p for p in (ROOT / "release").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return [
+        p
+        for p in (ROOT / "release").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
 
 
 def released_text():
@@ -29,7 +33,9 @@ def test_every_exercise_has_exactly_one_notebook_cell():
 
 
 def test_release_holds_no_nbgrader_markers():
-    leaks = [f"{p}: {m}" for p, text in released_text().items() for m in MARKERS if m in text]
+    leaks = [
+        f"{p}: {m}" for p, text in released_text().items() for m in MARKERS if m in text
+    ]
     assert leaks == []
 
 
@@ -40,7 +46,9 @@ def test_release_holds_no_line_of_any_solution_region():
     for ex in build.all_exercises():
         lines = ex.path.read_text().splitlines()
         regions.update(
-            line.strip() for line in lines[ex.begin_line : ex.end_line - 1] if _significant(line)
+            line.strip()
+            for line in lines[ex.begin_line : ex.end_line - 1]
+            if _significant(line)
         )
     for module in build.library_modules():
         path = exercises.module_path(module)
@@ -48,7 +56,9 @@ def test_release_holds_no_line_of_any_solution_region():
         for ex in exercises.exercises_in(module):
             inside.update(range(ex.begin_line, ex.end_line + 1))
         lines = path.read_text().splitlines()
-        outside.update(line.strip() for i, line in enumerate(lines, 1) if i not in inside)
+        outside.update(
+            line.strip() for i, line in enumerate(lines, 1) if i not in inside
+        )
     identifying = regions - outside
     assert len(identifying) > 20  # the scan sees the reference code it guards
     leaks = [
@@ -68,9 +78,16 @@ def test_release_holds_no_line_of_any_hidden_test():
                 if "### BEGIN HIDDEN TESTS" in cell.source:
                     body = cell.source.split("### BEGIN HIDDEN TESTS", 1)[1]
                     body = body.split("### END HIDDEN TESTS", 1)[0]
-                    hidden.update(line.strip() for line in body.splitlines() if _significant(line))
+                    hidden.update(
+                        line.strip() for line in body.splitlines() if _significant(line)
+                    )
     assert hidden
-    leaks = [f"{p}: {line}" for p, text in released_text().items() for line in hidden if line in text]
+    leaks = [
+        f"{p}: {line}"
+        for p, text in released_text().items()
+        for line in hidden
+        if line in text
+    ]
     assert leaks == []
 
 
@@ -101,5 +118,7 @@ def test_notebook_code_fits_a_narrow_pane():
     for path in sorted((ROOT / "source").glob("*/*.ipynb")):
         for cell in nbformat.read(path, 4).cells:
             if cell.cell_type == "code":
-                wide += [f"{path.name}: {x}" for x in cell.source.splitlines() if too_wide(x)]
+                wide += [
+                    f"{path.name}: {x}" for x in cell.source.splitlines() if too_wide(x)
+                ]
     assert wide == []

@@ -143,7 +143,9 @@ def compare(name, received, expected, tol):
     try:
         received = np.asarray(received, dtype=np.float64)
     except (TypeError, ValueError):
-        return Outcome(False, f"{name} is a {type(received).__name__}, not an array of numbers")
+        return Outcome(
+            False, f"{name} is a {type(received).__name__}, not an array of numbers"
+        )
     expected = np.asarray(expected, dtype=np.float64)
     if received.shape != expected.shape:
         return Outcome(
@@ -153,7 +155,9 @@ def compare(name, received, expected, tol):
         return Outcome(False, f"{name} holds NaN or infinite values")
     error = rel_error(received, expected)
     if error > tol:
-        return Outcome(False, f"{name}: relative error {error:.1e} (must be below {tol:.0e})")
+        return Outcome(
+            False, f"{name}: relative error {error:.1e} (must be below {tol:.0e})"
+        )
     return Outcome(True, f"{name}: relative error {error:.1e}")
 
 
@@ -216,7 +220,9 @@ def grade(title, points, checks):
             outcomes = [outcomes]
         share = sum(o.passed for o in outcomes) / len(outcomes)
         earned += weight * share
-        lines += [("  ok    " if o.passed else "  FAIL  ") + o.message for o in outcomes]
+        lines += [
+            ("  ok    " if o.passed else "  FAIL  ") + o.message for o in outcomes
+        ]
     score = min(points, round(points * earned / total, DIGITS)) if total else 0.0
     print(f"{title}: {score:g} / {points:g} points")
     print("\n".join(lines))

@@ -22,10 +22,22 @@ GAN = "course_lib.gan_pytorch."
 
 # Every exercise and helper an exercise may call by its bare name.
 NAMES = (
-    "sample_noise", "discriminator", "generator", "bce_loss", "discriminator_loss",
-    "generator_loss", "ls_discriminator_loss", "ls_generator_loss", "get_optimizer",
-    "build_dc_classifier", "build_dc_generator", "alternating_gradient_steps",
-    "Flatten", "Unflatten", "initialize_weights", "count_params",
+    "sample_noise",
+    "discriminator",
+    "generator",
+    "bce_loss",
+    "discriminator_loss",
+    "generator_loss",
+    "ls_discriminator_loss",
+    "ls_generator_loss",
+    "get_optimizer",
+    "build_dc_classifier",
+    "build_dc_generator",
+    "alternating_gradient_steps",
+    "Flatten",
+    "Unflatten",
+    "initialize_weights",
+    "count_params",
 )
 # Modules that only reshape (the kit's or PyTorch's); architectures may use either.
 RESHAPES = ("Flatten", "Unflatten")
@@ -80,8 +92,12 @@ def _layers(model):
             settings = (m.in_features, m.out_features, m.bias is not None)
         elif isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             settings = (
-                m.in_channels, m.out_channels, tuple(m.kernel_size), tuple(m.stride),
-                tuple(m.padding), m.bias is not None,
+                m.in_channels,
+                m.out_channels,
+                tuple(m.kernel_size),
+                tuple(m.stride),
+                tuple(m.padding),
+                m.bias is not None,
             )
         elif isinstance(m, nn.LeakyReLU):
             settings = (round(float(m.negative_slope), 6),)
@@ -127,8 +143,10 @@ def _count_outcome(what, model, expected):
 
 def _shape_outcome(what, out, shape):
     got = tuple(out.shape) if torch.is_tensor(out) else None
-    return Outcome(got == shape, f"{what}: output shape {got}" + (
-        "" if got == shape else f", expected {shape}"))
+    return Outcome(
+        got == shape,
+        f"{what}: output shape {got}" + ("" if got == shape else f", expected {shape}"),
+    )
 
 
 LEAKY = ("LeakyReLU", (0.01,))
@@ -136,35 +154,53 @@ LEAKY = ("LeakyReLU", (0.01,))
 
 def _discriminator_layers():
     return [
-        ("Linear", (784, 256, True)), LEAKY, ("Linear", (256, 256, True)), LEAKY,
+        ("Linear", (784, 256, True)),
+        LEAKY,
+        ("Linear", (256, 256, True)),
+        LEAKY,
         ("Linear", (256, 1, True)),
     ]
 
 
 def _generator_layers(noise_dim):
     return [
-        ("Linear", (noise_dim, 1024, True)), ("ReLU", ()),
-        ("Linear", (1024, 1024, True)), ("ReLU", ()),
-        ("Linear", (1024, 784, True)), ("Tanh", ()),
+        ("Linear", (noise_dim, 1024, True)),
+        ("ReLU", ()),
+        ("Linear", (1024, 1024, True)),
+        ("ReLU", ()),
+        ("Linear", (1024, 784, True)),
+        ("Tanh", ()),
     ]
 
 
 def _dc_classifier_layers():
     pool = ("MaxPool2d", ((2, 2), (2, 2)))
     return [
-        ("Conv2d", (1, 32, (5, 5), (1, 1), (0, 0), True)), LEAKY, pool,
-        ("Conv2d", (32, 64, (5, 5), (1, 1), (0, 0), True)), LEAKY, pool,
-        ("Linear", (1024, 1024, True)), LEAKY, ("Linear", (1024, 1, True)),
+        ("Conv2d", (1, 32, (5, 5), (1, 1), (0, 0), True)),
+        LEAKY,
+        pool,
+        ("Conv2d", (32, 64, (5, 5), (1, 1), (0, 0), True)),
+        LEAKY,
+        pool,
+        ("Linear", (1024, 1024, True)),
+        LEAKY,
+        ("Linear", (1024, 1, True)),
     ]
 
 
 def _dc_generator_layers(noise_dim):
     return [
-        ("Linear", (noise_dim, 1024, True)), ("ReLU", ()), ("BatchNorm1d", (1024,)),
-        ("Linear", (1024, 6272, True)), ("ReLU", ()), ("BatchNorm1d", (6272,)),
-        ("ConvTranspose2d", (128, 64, (4, 4), (2, 2), (1, 1), True)), ("ReLU", ()),
+        ("Linear", (noise_dim, 1024, True)),
+        ("ReLU", ()),
+        ("BatchNorm1d", (1024,)),
+        ("Linear", (1024, 6272, True)),
+        ("ReLU", ()),
+        ("BatchNorm1d", (6272,)),
+        ("ConvTranspose2d", (128, 64, (4, 4), (2, 2), (1, 1), True)),
+        ("ReLU", ()),
         ("BatchNorm2d", (64,)),
-        ("ConvTranspose2d", (64, 1, (4, 4), (2, 2), (1, 1), True)), ("Tanh", ()),
+        ("ConvTranspose2d", (64, 1, (4, 4), (2, 2), (1, 1), True)),
+        ("Tanh", ()),
     ]
 
 
@@ -200,13 +236,25 @@ def sample_noise(points):
         shares = np.histogram(values, bins=10, range=(-1, 1))[0] / values.size
         even = np.all(np.abs(shares - 0.1) < 0.02)
         return [
-            Outcome(inside, "every value lies in [-1, 1]" if inside else
-                    "some values lie outside [-1, 1]"),
-            Outcome(spread, "values reach close to both -1 and 1" if spread else
-                    "the values do not cover all of (-1, 1)"),
-            Outcome(even, "each tenth of (-1, 1) holds about a tenth of the values"
-                    if even else "the values are not spread evenly over (-1, 1): "
-                    "draw them uniformly"),
+            Outcome(
+                inside,
+                "every value lies in [-1, 1]"
+                if inside
+                else "some values lie outside [-1, 1]",
+            ),
+            Outcome(
+                spread,
+                "values reach close to both -1 and 1"
+                if spread
+                else "the values do not cover all of (-1, 1)",
+            ),
+            Outcome(
+                even,
+                "each tenth of (-1, 1) holds about a tenth of the values"
+                if even
+                else "the values are not spread evenly over (-1, 1): "
+                "draw them uniformly",
+            ),
         ]
 
     def seeded(fn):
@@ -216,18 +264,30 @@ def sample_noise(points):
         same = torch.equal(first, again)
         differ = not torch.equal(first, other)
         return [
-            Outcome(same, "the same seed gives the same noise" if same else
-                    "the same seed gives different noise: draw with PyTorch's "
-                    "generator"),
-            Outcome(differ, "different seeds give different noise" if differ else
-                    "different seeds give the same noise"),
+            Outcome(
+                same,
+                "the same seed gives the same noise"
+                if same
+                else "the same seed gives different noise: draw with PyTorch's "
+                "generator",
+            ),
+            Outcome(
+                differ,
+                "different seeds give different noise"
+                if differ
+                else "different seeds give the same noise",
+            ),
         ]
 
-    return grade("sample_noise", points, [
-        ("shape and dtype", 1, _checked("sample_noise", shape)),
-        ("uniform on (-1, 1)", 2, _checked("sample_noise", distribution)),
-        ("seed", 1, _checked("sample_noise", seeded)),
-    ])
+    return grade(
+        "sample_noise",
+        points,
+        [
+            ("shape and dtype", 1, _checked("sample_noise", shape)),
+            ("uniform on (-1, 1)", 2, _checked("sample_noise", distribution)),
+            ("seed", 1, _checked("sample_noise", seeded)),
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -253,11 +313,15 @@ def discriminator(points):
             _shape_outcome(f"discriminator on ({N}, 1, 28, 28) images", square, (N, 1)),
         ]
 
-    return grade("discriminator", points, [
-        ("parameter count", 1, _checked("discriminator", count)),
-        ("layers", 2, _checked("discriminator", layers)),
-        ("output shape", 1, _checked("discriminator", output)),
-    ])
+    return grade(
+        "discriminator",
+        points,
+        [
+            ("parameter count", 1, _checked("discriminator", count)),
+            ("layers", 2, _checked("discriminator", layers)),
+            ("output shape", 1, _checked("discriminator", output)),
+        ],
+    )
 
 
 def generator(points):
@@ -269,24 +333,34 @@ def generator(points):
         return _count_outcome(f"generator({noise_dim})", fn(noise_dim), expected)
 
     def layers(fn):
-        return _layer_outcome(f"generator({noise_dim})", fn(noise_dim),
-                              _generator_layers(noise_dim))
+        return _layer_outcome(
+            f"generator({noise_dim})", fn(noise_dim), _generator_layers(noise_dim)
+        )
 
     def output(fn):
         images = fn(noise_dim)(torch.rand(N, noise_dim) * 2 - 1)
         in_range = torch.is_tensor(images) and bool(images.abs().max() <= 1)
         return [
-            _shape_outcome(f"generator({noise_dim}) on ({N}, {noise_dim}) noise",
-                           images, (N, 784)),
-            Outcome(in_range, "pixels lie in [-1, 1]" if in_range else
-                    "pixels leave [-1, 1]: end with a Tanh"),
+            _shape_outcome(
+                f"generator({noise_dim}) on ({N}, {noise_dim}) noise", images, (N, 784)
+            ),
+            Outcome(
+                in_range,
+                "pixels lie in [-1, 1]"
+                if in_range
+                else "pixels leave [-1, 1]: end with a Tanh",
+            ),
         ]
 
-    return grade("generator", points, [
-        ("parameter count", 1, _checked("generator", count)),
-        ("layers", 2, _checked("generator", layers)),
-        ("output", 1, _checked("generator", output)),
-    ])
+    return grade(
+        "generator",
+        points,
+        [
+            ("parameter count", 1, _checked("generator", count)),
+            ("layers", 2, _checked("generator", layers)),
+            ("output", 1, _checked("generator", output)),
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -317,8 +391,11 @@ def _scalar(name, loss):
     if not torch.is_tensor(loss):
         return Outcome(False, f"{name} is a {type(loss).__name__}, not a tensor")
     if loss.numel() != 1:
-        return Outcome(False, f"{name} has shape {tuple(loss.shape)}; expected one "
-                              f"number (average over the minibatch)")
+        return Outcome(
+            False,
+            f"{name} has shape {tuple(loss.shape)}; expected one "
+            f"number (average over the minibatch)",
+        )
     return float(loss.detach())
 
 
@@ -333,10 +410,15 @@ def _gradient_outcomes(name, loss, inputs):
     """Outcomes comparing d loss / d input (autograd through the student's loss)
     with the closed-form gradients, one per (input name, tensor, expected)."""
     if not torch.is_tensor(loss) or loss.grad_fn is None:
-        return [Outcome(False, f"{name} does not depend on {what} through autograd: no "
-                               f"gradient reaches it (a .detach(), .item() or NumPy "
-                               f"round trip cuts the graph)")
-                for what, _, _ in inputs]
+        return [
+            Outcome(
+                False,
+                f"{name} does not depend on {what} through autograd: no "
+                f"gradient reaches it (a .detach(), .item() or NumPy "
+                f"round trip cuts the graph)",
+            )
+            for what, _, _ in inputs
+        ]
     tensors = [t for _, t, _ in inputs]
     grads = torch.autograd.grad(loss.sum(), tensors, allow_unused=True)
     outcomes = []
@@ -361,15 +443,23 @@ def discriminator_loss(points):
 
     def gradients(fn):
         (real, fake), (r, f), N = _logits("discriminator_loss/gradients")
-        return _gradient_outcomes("the discriminator loss", fn(real, fake), [
-            ("logits_real", real, -_sigmoid(-r) / N),  # real images labelled 1
-            ("logits_fake", fake, _sigmoid(f) / N),  # generated images labelled 0
-        ])
+        return _gradient_outcomes(
+            "the discriminator loss",
+            fn(real, fake),
+            [
+                ("logits_real", real, -_sigmoid(-r) / N),  # real images labelled 1
+                ("logits_fake", fake, _sigmoid(f) / N),  # generated images labelled 0
+            ],
+        )
 
-    return grade("discriminator_loss", points, [
-        ("value", 2, _checked("discriminator_loss", value)),
-        ("gradients", 1, _checked("discriminator_loss", gradients)),
-    ])
+    return grade(
+        "discriminator_loss",
+        points,
+        [
+            ("value", 2, _checked("discriminator_loss", value)),
+            ("gradients", 1, _checked("discriminator_loss", gradients)),
+        ],
+    )
 
 
 def _tiny_gan(label):
@@ -389,25 +479,36 @@ def generator_loss(points):
         outcomes = []
         for trial in range(2):
             (_, fake), (_, f), N = _logits(f"generator_loss/{trial}")
-            outcomes.append(_value_outcome(f"generator loss (N={N})", fn(fake),
-                                           np.mean(_softplus(-f))))
+            outcomes.append(
+                _value_outcome(
+                    f"generator loss (N={N})", fn(fake), np.mean(_softplus(-f))
+                )
+            )
         return outcomes
 
     def gradients(fn):
         (_, fake), (_, f), N = _logits("generator_loss/gradients")
-        return _gradient_outcomes("the generator loss", fn(fake), [
-            ("logits_fake", fake, -_sigmoid(-f) / N),  # generated images labelled 1
-        ])
+        return _gradient_outcomes(
+            "the generator loss",
+            fn(fake),
+            [
+                ("logits_fake", fake, -_sigmoid(-f) / N),  # generated images labelled 1
+            ],
+        )
 
     def reaches_generator(fn):
         G, D, z = _tiny_gan("generator_loss/path")
         loss = fn(D(G(z)))
         if not torch.is_tensor(loss) or loss.grad_fn is None:
-            return Outcome(False, "generator_loss(D(G(z))) gives no gradient to the "
-                                  "generator's weights: keep the logits in the graph")
+            return Outcome(
+                False,
+                "generator_loss(D(G(z))) gives no gradient to the "
+                "generator's weights: keep the logits in the graph",
+            )
         got = torch.autograd.grad(loss.sum(), list(G.parameters()), allow_unused=True)
-        want = torch.autograd.grad(ref.gan_pytorch.generator_loss(D(G(z))),
-                                   list(G.parameters()))
+        want = torch.autograd.grad(
+            ref.gan_pytorch.generator_loss(D(G(z))), list(G.parameters())
+        )
         if any(g is None for g in got):
             return Outcome(False, "some of the generator's weights get no gradient")
         return [
@@ -415,11 +516,15 @@ def generator_loss(points):
             for name, g, w in zip(("weights", "biases"), got, want)
         ]
 
-    return grade("generator_loss", points, [
-        ("value", 2, _checked("generator_loss", value)),
-        ("gradients", 1, _checked("generator_loss", gradients)),
-        ("gradient reaches G", 1, _checked("generator_loss", reaches_generator)),
-    ])
+    return grade(
+        "generator_loss",
+        points,
+        [
+            ("value", 2, _checked("generator_loss", value)),
+            ("gradients", 1, _checked("generator_loss", gradients)),
+            ("gradient reaches G", 1, _checked("generator_loss", reaches_generator)),
+        ],
+    )
 
 
 def ls_losses(points):
@@ -428,37 +533,64 @@ def ls_losses(points):
         for trial in range(2):
             (real, fake), (r, f), N = _logits(f"ls_discriminator_loss/{trial}")
             expected = 0.5 * np.mean((r - 1) ** 2) + 0.5 * np.mean(f**2)
-            outcomes.append(_value_outcome(f"least squares discriminator loss (N={N})",
-                                           fn(real, fake), expected))
+            outcomes.append(
+                _value_outcome(
+                    f"least squares discriminator loss (N={N})",
+                    fn(real, fake),
+                    expected,
+                )
+            )
         return outcomes
 
     def d_gradients(fn):
         (real, fake), (r, f), N = _logits("ls_discriminator_loss/gradients")
         loss = fn(real, fake)
-        return _gradient_outcomes("the least squares discriminator loss", loss, [
-            ("scores_real", real, (r - 1) / N), ("scores_fake", fake, f / N),
-        ])
+        return _gradient_outcomes(
+            "the least squares discriminator loss",
+            loss,
+            [
+                ("scores_real", real, (r - 1) / N),
+                ("scores_fake", fake, f / N),
+            ],
+        )
 
     def g_value(fn):
         outcomes = []
         for trial in range(2):
             (_, fake), (_, f), N = _logits(f"ls_generator_loss/{trial}")
-            outcomes.append(_value_outcome(f"least squares generator loss (N={N})",
-                                           fn(fake), 0.5 * np.mean((f - 1) ** 2)))
+            outcomes.append(
+                _value_outcome(
+                    f"least squares generator loss (N={N})",
+                    fn(fake),
+                    0.5 * np.mean((f - 1) ** 2),
+                )
+            )
         return outcomes
 
     def g_gradients(fn):
         (_, fake), (_, f), N = _logits("ls_generator_loss/gradients")
-        return _gradient_outcomes("the least squares generator loss", fn(fake), [
-            ("scores_fake", fake, (f - 1) / N),
-        ])
+        return _gradient_outcomes(
+            "the least squares generator loss",
+            fn(fake),
+            [
+                ("scores_fake", fake, (f - 1) / N),
+            ],
+        )
 
-    return grade("least squares losses", points, [
-        ("discriminator value", 2, _checked("ls_discriminator_loss", d_value)),
-        ("discriminator gradients", 1, _checked("ls_discriminator_loss", d_gradients)),
-        ("generator value", 2, _checked("ls_generator_loss", g_value)),
-        ("generator gradients", 1, _checked("ls_generator_loss", g_gradients)),
-    ])
+    return grade(
+        "least squares losses",
+        points,
+        [
+            ("discriminator value", 2, _checked("ls_discriminator_loss", d_value)),
+            (
+                "discriminator gradients",
+                1,
+                _checked("ls_discriminator_loss", d_gradients),
+            ),
+            ("generator value", 2, _checked("ls_generator_loss", g_value)),
+            ("generator gradients", 1, _checked("ls_generator_loss", g_gradients)),
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -469,8 +601,9 @@ def get_optimizer(points):
     def check(fn):
         r = rng("get_optimizer")
         sizes = [int(v) for v in r.integers(2, 9, size=3)]
-        model = nn.Sequential(nn.Linear(sizes[0], sizes[1]), nn.ReLU(),
-                              nn.Linear(sizes[1], sizes[2]))
+        model = nn.Sequential(
+            nn.Linear(sizes[0], sizes[1]), nn.ReLU(), nn.Linear(sizes[1], sizes[2])
+        )
         optimizer = fn(model)
         if not isinstance(optimizer, torch.optim.Adam):
             kind = type(optimizer).__name__
@@ -482,17 +615,31 @@ def get_optimizer(points):
         betas = {tuple(float(b) for b in group["betas"]) for group in groups}
         return [
             Outcome(True, "an Adam optimizer"),
-            Outcome(same, "it updates every parameter of the model once" if same else
-                    "it does not update exactly the model's parameters"),
-            Outcome(rates == {1e-3}, f"learning rate {sorted(rates)}" + (
-                "" if rates == {1e-3} else ", expected 1e-3")),
-            Outcome(betas == {(0.5, 0.999)}, f"betas {sorted(betas)}" + (
-                "" if betas == {(0.5, 0.999)} else ", expected (0.5, 0.999)")),
+            Outcome(
+                same,
+                "it updates every parameter of the model once"
+                if same
+                else "it does not update exactly the model's parameters",
+            ),
+            Outcome(
+                rates == {1e-3},
+                f"learning rate {sorted(rates)}"
+                + ("" if rates == {1e-3} else ", expected 1e-3"),
+            ),
+            Outcome(
+                betas == {(0.5, 0.999)},
+                f"betas {sorted(betas)}"
+                + ("" if betas == {(0.5, 0.999)} else ", expected (0.5, 0.999)"),
+            ),
         ]
 
-    return grade("get_optimizer", points, [
-        ("Adam settings", 1, _checked("get_optimizer", check)),
-    ])
+    return grade(
+        "get_optimizer",
+        points,
+        [
+            ("Adam settings", 1, _checked("get_optimizer", check)),
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -509,18 +656,26 @@ def dc_classifier(points):
         return _count_outcome(f"build_dc_classifier({N})", fn(N), expected)
 
     def layers(fn):
-        return _layer_outcome(f"build_dc_classifier({N})", fn(N),
-                              _dc_classifier_layers())
+        return _layer_outcome(
+            f"build_dc_classifier({N})", fn(N), _dc_classifier_layers()
+        )
 
     def output(fn):
-        return _shape_outcome(f"build_dc_classifier({N}) on ({N}, 784) images",
-                              fn(N)(torch.rand(N, 784)), (N, 1))
+        return _shape_outcome(
+            f"build_dc_classifier({N}) on ({N}, 784) images",
+            fn(N)(torch.rand(N, 784)),
+            (N, 1),
+        )
 
-    return grade("build_dc_classifier", points, [
-        ("parameter count", 1, _checked("build_dc_classifier", count)),
-        ("layers", 2, _checked("build_dc_classifier", layers)),
-        ("output shape", 1, _checked("build_dc_classifier", output)),
-    ])
+    return grade(
+        "build_dc_classifier",
+        points,
+        [
+            ("parameter count", 1, _checked("build_dc_classifier", count)),
+            ("layers", 2, _checked("build_dc_classifier", layers)),
+            ("output shape", 1, _checked("build_dc_classifier", output)),
+        ],
+    )
 
 
 def _batch_norm_placement(model):
@@ -531,8 +686,11 @@ def _batch_norm_placement(model):
         return Outcome(False, f"{len(norms)} batch norm layers; the architecture has 3")
     misplaced = [i for i in norms if i == 0 or names[i - 1] != "ReLU"]
     if misplaced:
-        return Outcome(False, "a batch norm layer comes before its ReLU (or "
-                              "elsewhere); here each one normalizes a ReLU's output")
+        return Outcome(
+            False,
+            "a batch norm layer comes before its ReLU (or "
+            "elsewhere); here each one normalizes a ReLU's output",
+        )
     return Outcome(True, "each batch norm normalizes the output of a ReLU")
 
 
@@ -540,18 +698,26 @@ def dc_generator(points):
     r = rng("dc_generator")
     noise_dim, N = int(r.integers(2, 100)), int(r.integers(2, 10))
     expected = (
-        _linear(noise_dim, 1024) + _batch_norm(1024) + _linear(1024, 7 * 7 * 128)
-        + _batch_norm(7 * 7 * 128) + _conv(128, 64, 4) + _batch_norm(64)
+        _linear(noise_dim, 1024)
+        + _batch_norm(1024)
+        + _linear(1024, 7 * 7 * 128)
+        + _batch_norm(7 * 7 * 128)
+        + _conv(128, 64, 4)
+        + _batch_norm(64)
         + _conv(64, 1, 4)
     )
 
     def count(fn):
-        return _count_outcome(f"build_dc_generator({noise_dim})", fn(noise_dim),
-                              expected)
+        return _count_outcome(
+            f"build_dc_generator({noise_dim})", fn(noise_dim), expected
+        )
 
     def layers(fn):
-        return _layer_outcome(f"build_dc_generator({noise_dim})", fn(noise_dim),
-                              _dc_generator_layers(noise_dim))
+        return _layer_outcome(
+            f"build_dc_generator({noise_dim})",
+            fn(noise_dim),
+            _dc_generator_layers(noise_dim),
+        )
 
     def placement(fn):
         return _batch_norm_placement(fn(noise_dim))
@@ -562,18 +728,27 @@ def dc_generator(points):
         return [
             _shape_outcome(
                 f"build_dc_generator({noise_dim}) on ({N}, {noise_dim}) noise",
-                images, (N, 784),
+                images,
+                (N, 784),
             ),
-            Outcome(in_range, "pixels lie in [-1, 1]" if in_range else
-                    "pixels leave [-1, 1]: end with a Tanh"),
+            Outcome(
+                in_range,
+                "pixels lie in [-1, 1]"
+                if in_range
+                else "pixels leave [-1, 1]: end with a Tanh",
+            ),
         ]
 
-    return grade("build_dc_generator", points, [
-        ("parameter count", 1, _checked("build_dc_generator", count)),
-        ("layers", 2, _checked("build_dc_generator", layers)),
-        ("batch norm placement", 1, _checked("build_dc_generator", placement)),
-        ("output", 1, _checked("build_dc_generator", output)),
-    ])
+    return grade(
+        "build_dc_generator",
+        points,
+        [
+            ("parameter count", 1, _checked("build_dc_generator", count)),
+            ("layers", 2, _checked("build_dc_generator", layers)),
+            ("batch norm placement", 1, _checked("build_dc_generator", placement)),
+            ("output", 1, _checked("build_dc_generator", output)),
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -610,14 +785,27 @@ def _game_outcomes(fn, x0, y0, step_size, num_steps):
             outcomes.append(Outcome(False, f"{name} {what}: not a list of numbers"))
             continue
         if len(got) != len(want):
-            outcomes.append(Outcome(False, f"{name} {what}: {len(got)} values; "
-                                           f"expected {len(want)} (the start and one "
-                                           f"per step)"))
+            outcomes.append(
+                Outcome(
+                    False,
+                    f"{name} {what}: {len(got)} values; "
+                    f"expected {len(want)} (the start and one "
+                    f"per step)",
+                )
+            )
             continue
-        wrong = [t for t, (a, b) in enumerate(zip(got, want)) if not math.isclose(
-            a, b, rel_tol=1e-9, abs_tol=1e-9)]
-        outcomes.append(Outcome(not wrong, f"{name} {what}" + (
-            "" if not wrong else f": wrong from t = {wrong[0]} on")))
+        wrong = [
+            t
+            for t, (a, b) in enumerate(zip(got, want))
+            if not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        ]
+        outcomes.append(
+            Outcome(
+                not wrong,
+                f"{name} {what}"
+                + ("" if not wrong else f": wrong from t = {wrong[0]} on"),
+            )
+        )
     return outcomes
 
 
@@ -634,8 +822,15 @@ def minimax_steps(points):
             outcomes += _game_outcomes(fn, x0, y0, step_size, int(r.integers(2, 9)))
         return outcomes
 
-    return grade("alternating_gradient_steps", points, [
-        ("the table from (1, 1)", 2, _checked("alternating_gradient_steps", table)),
-        ("other starts and step sizes", 1, _checked("alternating_gradient_steps",
-                                                     other_starts)),
-    ])
+    return grade(
+        "alternating_gradient_steps",
+        points,
+        [
+            ("the table from (1, 1)", 2, _checked("alternating_gradient_steps", table)),
+            (
+                "other starts and step sizes",
+                1,
+                _checked("alternating_gradient_steps", other_starts),
+            ),
+        ],
+    )

@@ -26,7 +26,12 @@ from .rnn_captioning import (
 
 def _weights(r, N, D, H, T=None):
     x = r.standard_normal((N, D) if T is None else (N, T, D))
-    return x, r.standard_normal((D, 4 * H)), r.standard_normal((H, 4 * H)), r.standard_normal(4 * H)
+    return (
+        x,
+        r.standard_normal((D, 4 * H)),
+        r.standard_normal((H, 4 * H)),
+        r.standard_normal(4 * H),
+    )
 
 
 def lstm_step_forward(points):
@@ -63,7 +68,9 @@ def lstm_step_backward(points):
             _, _, cache = forward(x, h, c, Wx, Wh, b)
             grads = backward(dnext_h, dnext_c, cache)
         if not isinstance(grads, tuple) or len(grads) != 6:
-            raise TypeError("lstm_step_backward must return (dx, dprev_h, dprev_c, dWx, dWh, db)")
+            raise TypeError(
+                "lstm_step_backward must return (dx, dprev_h, dprev_c, dWx, dWh, db)"
+            )
 
         # Both outputs feed the loss: differentiate sum(next_h dnext_h + next_c dnext_c).
         upstream = np.concatenate([dnext_h, dnext_c])
@@ -73,7 +80,9 @@ def lstm_step_backward(points):
             return lambda *a: np.concatenate(step(*a)[:2])
 
         names = ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db")
-        numeric_ref = numeric_gradients(outputs(ref.rnn_layers.lstm_step_forward), args, upstream)
+        numeric_ref = numeric_gradients(
+            outputs(ref.rnn_layers.lstm_step_forward), args, upstream
+        )
         numeric_own = numeric_gradients(outputs(forward), args, upstream)
         return _either(
             _gradient_outcomes(names, grads, numeric_ref, 1e-6),
@@ -143,7 +152,12 @@ def captioning_lstm(points):
         want, want_grads = model.loss(features, captions)
         outcomes = [compare("loss with cell_type='lstm'", value, want, 1e-8)]
         outcomes += [
-            compare(f"grads[{name!r}] with cell_type='lstm'", grads.get(name), want_grads[name], 1e-6)
+            compare(
+                f"grads[{name!r}] with cell_type='lstm'",
+                grads.get(name),
+                want_grads[name],
+                1e-6,
+            )
             for name in sorted(want_grads)
         ]
         return outcomes
@@ -156,10 +170,16 @@ def captioning_lstm(points):
             got = np.asarray(types.MethodType(student, model)(features, max_length=6))
         want = model.sample(features, max_length=6)
         ended = np.cumsum(want == model._end, axis=1) - (want == model._end)
-        same = got.shape == want.shape and np.array_equal(got[ended == 0], want[ended == 0])
-        return Outcome(same, "greedy captions with cell_type='lstm'" + ("" if same else " differ"))
+        same = got.shape == want.shape and np.array_equal(
+            got[ended == 0], want[ended == 0]
+        )
+        return Outcome(
+            same, "greedy captions with cell_type='lstm'" + ("" if same else " differ")
+        )
 
-    return grade("CaptioningRNN with an LSTM", points, [("loss", 2, loss), ("sample", 1, sample)])
+    return grade(
+        "CaptioningRNN with an LSTM", points, [("loss", 2, loss), ("sample", 1, sample)]
+    )
 
 
 def overfit(points, threshold=0.5):
@@ -175,23 +195,40 @@ def overfit(points, threshold=0.5):
     from .core import substituted
 
     def check():
-        names = ("lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward")
+        names = (
+            "lstm_step_forward",
+            "lstm_step_backward",
+            "lstm_forward",
+            "lstm_backward",
+        )
         layers = {name: submitted(LAYERS + name) for name in names}
         model_module = ref.rnn
         np.random.seed(231)
         data = load_coco_data(max_train=50)
         model = model_module.CaptioningRNN(
-            cell_type="lstm", word_to_idx=data["word_to_idx"],
-            input_dim=data["train_features"].shape[1], hidden_dim=512, wordvec_dim=256,
+            cell_type="lstm",
+            word_to_idx=data["word_to_idx"],
+            input_dim=data["train_features"].shape[1],
+            hidden_dim=512,
+            wordvec_dim=256,
         )
         solver = CaptioningSolver(
-            model, data, update_rule="adam", num_epochs=50, batch_size=25,
-            optim_config={"learning_rate": 5e-3}, lr_decay=0.995, verbose=False,
+            model,
+            data,
+            update_rule="adam",
+            num_epochs=50,
+            batch_size=25,
+            optim_config={"learning_rate": 5e-3},
+            lr_decay=0.995,
+            verbose=False,
         )
         # The reference model calls the layers by their bare names in its module.
         with substituted(model_module.CaptioningRNN.loss, **layers):
             solver.train()
         final = float(solver.loss_history[-1])
-        return Outcome(final < threshold, f"final training loss {final:.4f} (must be below {threshold})")
+        return Outcome(
+            final < threshold,
+            f"final training loss {final:.4f} (must be below {threshold})",
+        )
 
     return grade("LSTM overfit", points, [("final loss", 1, check)])

@@ -11,7 +11,14 @@ import types
 import numpy as np
 
 from .core import (
-    Outcome, compare, grade, numeric_gradient, reference, rng, submitted, substituted,
+    Outcome,
+    compare,
+    grade,
+    numeric_gradient,
+    reference,
+    rng,
+    submitted,
+    substituted,
 )
 
 ref = reference("course_lib.rnn_layers", "course_lib.classifiers.rnn")
@@ -20,43 +27,65 @@ MODEL = "course_lib.classifiers.rnn.CaptioningRNN."
 
 # Every layer the students write, by name: what `substituted` swaps in.
 LAYER_NAMES = (
-    "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
-    "word_embedding_forward", "word_embedding_backward",
-    "affine_forward", "affine_backward", "temporal_affine_forward",
-    "temporal_affine_backward", "temporal_softmax_loss", "sigmoid",
-    "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
+    "rnn_step_forward",
+    "rnn_step_backward",
+    "rnn_forward",
+    "rnn_backward",
+    "word_embedding_forward",
+    "word_embedding_backward",
+    "affine_forward",
+    "affine_backward",
+    "temporal_affine_forward",
+    "temporal_affine_backward",
+    "temporal_softmax_loss",
+    "sigmoid",
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "lstm_forward",
+    "lstm_backward",
 )
 
 
 def _reference_layers(fn):
     """Reference versions of every layer `fn` may call by its bare name."""
-    return substituted(fn, **{name: getattr(ref.rnn_layers, name) for name in LAYER_NAMES})
+    return substituted(
+        fn, **{name: getattr(ref.rnn_layers, name) for name in LAYER_NAMES}
+    )
 
 
 def _shapes(label):
     """A few (N, T, D, H) for one check: small, different for every student."""
     r = rng(label)
-    return [tuple(int(v) for v in r.integers(2, 7, size=4)) for _ in range(2)] + [(1, 1, 3, 2)]
+    return [tuple(int(v) for v in r.integers(2, 7, size=4)) for _ in range(2)] + [
+        (1, 1, 3, 2)
+    ]
 
 
 def _gradient_outcomes(names, received, numeric, tol):
-    return [compare(name, got, want, tol) for name, got, want in zip(names, received, numeric)]
+    return [
+        compare(name, got, want, tol)
+        for name, got, want in zip(names, received, numeric)
+    ]
 
 
 def _either(outcomes_ref, outcomes_own):
     """Backward passes earn credit if they are the derivative of the reference
     forward, or of the student's own forward (then the mistake is in the forward)."""
-    return [a if a.passed or not b.passed else b for a, b in zip(outcomes_ref, outcomes_own)]
+    return [
+        a if a.passed or not b.passed else b for a, b in zip(outcomes_ref, outcomes_own)
+    ]
 
 
 def numeric_gradients(f, args, dout):
     """Central differences of sum(f(*args) * dout) for every argument in turn."""
     result = []
     for i in range(len(args)):
+
         def g(value, i=i):
             local = list(args)
             local[i] = value
             return f(*local)
+
         result.append(numeric_gradient(g, args[i], dout))
     return result
 
@@ -71,11 +100,15 @@ def rnn_step_forward(points):
         outcomes = []
         for N, _, D, H in _shapes("rnn_step_forward"):
             r = rng(f"rnn_step_forward/{N}{D}{H}")
-            x, h, Wx, Wh, b = (r.standard_normal(s) for s in [(N, D), (N, H), (D, H), (H, H), (H,)])
+            x, h, Wx, Wh, b = (
+                r.standard_normal(s) for s in [(N, D), (N, H), (D, H), (H, H), (H,)]
+            )
             with _reference_layers(student):
                 next_h, _ = student(x, h, Wx, Wh, b)
             want, _ = ref.rnn_layers.rnn_step_forward(x, h, Wx, Wh, b)
-            outcomes.append(compare(f"next_h for N={N}, D={D}, H={H}", next_h, want, 1e-8))
+            outcomes.append(
+                compare(f"next_h for N={N}, D={D}, H={H}", next_h, want, 1e-8)
+            )
         return outcomes
 
     return grade("rnn_step_forward", points, [("next_h", 1, check)])
@@ -84,7 +117,9 @@ def rnn_step_forward(points):
 def _step_backward_outcomes(label, forward, backward):
     N, _, D, H = _shapes(label)[0]
     r = rng(label)
-    x, h, Wx, Wh, b = (r.standard_normal(s) for s in [(N, D), (N, H), (D, H), (H, H), (H,)])
+    x, h, Wx, Wh, b = (
+        r.standard_normal(s) for s in [(N, D), (N, H), (D, H), (H, H), (H,)]
+    )
     out, cache = forward(x, h, Wx, Wh, b)
     dnext_h = r.standard_normal(out.shape)
     grads = backward(dnext_h, cache)
@@ -136,7 +171,9 @@ def rnn_backward(points):
         backward = submitted(LAYERS + "rnn_backward")
         N, T, D, H = _shapes("rnn_backward")[0]
         r = rng("rnn_backward")
-        x, h0, Wx, Wh, b = (r.standard_normal(s) for s in [(N, T, D), (N, H), (D, H), (H, H), (H,)])
+        x, h0, Wx, Wh, b = (
+            r.standard_normal(s) for s in [(N, T, D), (N, H), (D, H), (H, H), (H,)]
+        )
         with _reference_layers(forward), _reference_layers(backward):
             out, cache = forward(x, h0, Wx, Wh, b)
             dout = r.standard_normal(out.shape)
@@ -170,7 +207,9 @@ def word_embedding_forward(points):
             W = r.standard_normal((V, D))
             out, _ = student(x, W)
             want, _ = ref.rnn_layers.word_embedding_forward(x, W)
-            outcomes.append(compare(f"out for N={N}, T={T}, V={V}, D={D}", out, want, 1e-12))
+            outcomes.append(
+                compare(f"out for N={N}, T={T}, V={V}, D={D}", out, want, 1e-12)
+            )
         return outcomes
 
     return grade("word_embedding_forward", points, [("out", 1, check)])
@@ -192,14 +231,23 @@ def word_embedding_backward(points):
         out, cache = forward(x, W)
         dout = r.standard_normal(np.shape(out))
         dW = backward(dout, cache)
-        numeric = numeric_gradient(lambda w: ref.rnn_layers.word_embedding_forward(x, w)[0], W, dout)
-        what = "dW with repeated word indices" if repeated else "dW with distinct word indices"
+        numeric = numeric_gradient(
+            lambda w: ref.rnn_layers.word_embedding_forward(x, w)[0], W, dout
+        )
+        what = (
+            "dW with repeated word indices"
+            if repeated
+            else "dW with distinct word indices"
+        )
         return compare(what, dW, numeric, 1e-7)
 
     return grade(
         "word_embedding_backward",
         points,
-        [("distinct indices", 1, lambda: check(False)), ("repeated indices", 2, lambda: check(True))],
+        [
+            ("distinct indices", 1, lambda: check(False)),
+            ("repeated indices", 2, lambda: check(True)),
+        ],
     )
 
 
@@ -210,11 +258,17 @@ def word_embedding_backward(points):
 def _small_model(label, cell_type="rnn"):
     """A reference CaptioningRNN with random float64 parameters and a tiny vocabulary."""
     r = rng(label)
-    words = ["<NULL>", "<START>", "<END>", "<UNK>"] + [f"w{i}" for i in range(int(r.integers(3, 7)))]
+    words = ["<NULL>", "<START>", "<END>", "<UNK>"] + [
+        f"w{i}" for i in range(int(r.integers(3, 7)))
+    ]
     word_to_idx = {w: i for i, w in enumerate(words)}
     D, W, H = (int(v) for v in r.integers(3, 7, size=3))
     model = ref.rnn.CaptioningRNN(
-        word_to_idx, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
+        word_to_idx,
+        input_dim=D,
+        wordvec_dim=W,
+        hidden_dim=H,
+        cell_type=cell_type,
         dtype=np.float64,
     )
     for name, value in model.params.items():
@@ -252,7 +306,9 @@ def captioning_loss(points):
             with _reference_layers(student):
                 loss, _ = types.MethodType(student, model)(features, captions)
             want, _ = model.loss(features, captions)
-            outcomes.append(compare(f"loss (N={N}, T={T}, with <NULL> padding)", loss, want, 1e-8))
+            outcomes.append(
+                compare(f"loss (N={N}, T={T}, with <NULL> padding)", loss, want, 1e-8)
+            )
         return outcomes
 
     def gradients():
@@ -264,7 +320,9 @@ def captioning_loss(points):
         with _reference_layers(student):
             _, grads = types.MethodType(student, model)(features, captions)
         if not isinstance(grads, dict):
-            raise TypeError("loss must return (loss, grads) with grads a dict of arrays")
+            raise TypeError(
+                "loss must return (loss, grads) with grads a dict of arrays"
+            )
         outcomes = []
         for name in sorted(model.params):
             param = model.params[name]
@@ -282,7 +340,9 @@ def captioning_loss(points):
         return outcomes
 
     return grade(
-        "CaptioningRNN.loss", points, [("loss value", 1, loss_value), ("gradients", 2, gradients)]
+        "CaptioningRNN.loss",
+        points,
+        [("loss value", 1, loss_value), ("gradients", 2, gradients)],
     )
 
 
@@ -300,7 +360,9 @@ def captioning_sample(points):
             got = np.asarray(got)
             if got.shape != want.shape:
                 outcomes.append(
-                    compare(f"captions for N={N}, max_length={max_length}", got, want, 0)
+                    compare(
+                        f"captions for N={N}, max_length={max_length}", got, want, 0
+                    )
                 )
                 continue
             # Up to each caption's first <END>: what comes after it is never read,
@@ -311,7 +373,11 @@ def captioning_sample(points):
                 Outcome(
                     same,
                     f"greedy captions for N={N}, max_length={max_length}"
-                    + ("" if same else ": some sampled words differ from greedy decoding"),
+                    + (
+                        ""
+                        if same
+                        else ": some sampled words differ from greedy decoding"
+                    ),
                 )
             )
         return outcomes
@@ -324,10 +390,15 @@ def captioning_sample(points):
             got = np.asarray(types.MethodType(student, model)(features, max_length=4))
         ok = np.issubdtype(got.dtype, np.integer)
         return Outcome(
-            ok, "captions are integer word indices" + ("" if ok else f", not {got.dtype}")
+            ok,
+            "captions are integer word indices" + ("" if ok else f", not {got.dtype}"),
         )
 
-    return grade("CaptioningRNN.sample", points, [("greedy words", 3, check), ("dtype", 1, dtype)])
+    return grade(
+        "CaptioningRNN.sample",
+        points,
+        [("greedy words", 3, check), ("dtype", 1, dtype)],
+    )
 
 
 def overfit(points, solver, threshold=0.1):
@@ -339,7 +410,8 @@ def overfit(points, solver, threshold=0.1):
             raise ValueError("the solver has no loss history: run the training cell")
         final = float(history[-1])
         return Outcome(
-            final < threshold, f"final training loss {final:.4f} (must be below {threshold})"
+            final < threshold,
+            f"final training loss {final:.4f} (must be below {threshold})",
         )
 
     return grade("overfit", points, [("final loss", 1, check)])

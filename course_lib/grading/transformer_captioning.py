@@ -40,13 +40,16 @@ def _close(name, received, expected, atol):
     received = np.asarray(received, dtype=np.float64)
     if received.shape != np.shape(expected):
         return Outcome(
-            False, f"{name} has shape {received.shape}; expected shape {np.shape(expected)}"
+            False,
+            f"{name} has shape {received.shape}; expected shape {np.shape(expected)}",
         )
     if not np.all(np.isfinite(received)):
         return Outcome(False, f"{name} holds NaN or infinite values")
     difference = float(np.max(np.abs(received - expected)))
     if difference > atol:
-        return Outcome(False, f"{name}: max difference {difference:.1e} (must be below {atol:.0e})")
+        return Outcome(
+            False, f"{name}: max difference {difference:.1e} (must be below {atol:.0e})"
+        )
     return Outcome(True, f"{name}: max difference {difference:.1e}")
 
 
@@ -79,7 +82,9 @@ def _student_encoding(embed_dim, max_len):
 def _table(encoder):
     pe = getattr(encoder, "pe", None)
     if pe is None:
-        raise AttributeError("the encoder has no table `pe`: keep register_buffer('pe', pe)")
+        raise AttributeError(
+            "the encoder has no table `pe`: keep register_buffer('pe', pe)"
+        )
     return pe
 
 
@@ -98,20 +103,28 @@ def positional_encoding(points):
         E = 2 * int(rng("positional_encoding/long").integers(4, 17))
         pe = _table(_student_encoding(E, 5000))
         # Float32 angles put a few 1e-4 into the last rows: accepted here.
-        return _close(f"pe for E={E}, max_len=5000", pe, sinusoid_table(5000, E)[None], 1e-3)
+        return _close(
+            f"pe for E={E}, max_len=5000", pe, sinusoid_table(5000, E)[None], 1e-3
+        )
 
     def buffer():
         encoder = _student_encoding(8, 20)
         outcomes = []
         pe = _table(encoder)
         outcomes.append(
-            Outcome(pe.dtype == torch.float32, f"pe is {str(pe.dtype).replace('torch.', '')}"
-                    + ("" if pe.dtype == torch.float32 else "; make it float32"))
+            Outcome(
+                pe.dtype == torch.float32,
+                f"pe is {str(pe.dtype).replace('torch.', '')}"
+                + ("" if pe.dtype == torch.float32 else "; make it float32"),
+            )
         )
         count = sum(p.numel() for p in encoder.parameters())
         outcomes.append(
-            Outcome(count == 0, f"the encoding has {count} trainable parameters"
-                    + ("" if count == 0 else "; the table is fixed: no nn.Parameter"))
+            Outcome(
+                count == 0,
+                f"the encoding has {count} trainable parameters"
+                + ("" if count == 0 else "; the table is fixed: no nn.Parameter"),
+            )
         )
         # A whole captioning model built with this encoding: only the layers learn.
         words = {w: i for i, w in enumerate(["<NULL>", "<START>", "<END>", "a", "b"])}
@@ -125,15 +138,22 @@ def positional_encoding(points):
         expected = (D * W + W) + V * W + layers * layer + (W * V + V)
         got = sum(p.numel() for p in model.parameters())
         outcomes.append(
-            Outcome(got == expected, f"a CaptioningTransformer built with it has {got} "
-                    f"parameters" + ("" if got == expected else f", expected {expected}"))
+            Outcome(
+                got == expected,
+                f"a CaptioningTransformer built with it has {got} "
+                f"parameters" + ("" if got == expected else f", expected {expected}"),
+            )
         )
         return outcomes
 
     return grade(
         "PositionalEncoding.__init__",
         points,
-        [("table", 3, values), ("5000 positions", 1, long_table), ("fixed buffer", 1, buffer)],
+        [
+            ("table", 3, values),
+            ("5000 positions", 1, long_table),
+            ("fixed buffer", 1, buffer),
+        ],
     )
 
 
@@ -161,11 +181,17 @@ def independent_attention(module, query, key, value, mask=None, scale=None):
     def linear(x, layer):
         return x @ _numpy(layer.weight).T + _numpy(layer.bias)
 
-    q, k, v = linear(query, module.query), linear(key, module.key), linear(value, module.value)
+    q, k, v = (
+        linear(query, module.query),
+        linear(key, module.key),
+        linear(value, module.value),
+    )
     heads, weights = [], []
     for i in range(h):
         cols = slice(i * d, (i + 1) * d)
-        scores = np.einsum("nsd,ntd->nst", q[..., cols], k[..., cols]) / scale  # (N, S, T)
+        scores = (
+            np.einsum("nsd,ntd->nst", q[..., cols], k[..., cols]) / scale
+        )  # (N, S, T)
         if mask is not None:
             scores = np.where(np.asarray(mask) != 0, scores, -np.inf)
         scores -= scores.max(axis=-1, keepdims=True)
@@ -194,7 +220,9 @@ def _visible_mask(r, S, T):
 
 
 def _inputs(r, N, S, T, E, size=1.0):
-    return [size * r.standard_normal(shape) for shape in [(N, S, E), (N, T, E), (N, T, E)]]
+    return [
+        size * r.standard_normal(shape) for shape in [(N, S, E), (N, T, E), (N, T, E)]
+    ]
 
 
 def multi_head_attention(points):
@@ -243,9 +271,10 @@ def multi_head_attention(points):
         before = _numpy(_run(student, module, query, key, value, mask))
         after = _numpy(_run(student, module, query, moved_key, moved_value, mask))
         same = np.allclose(before, after, rtol=1e-9, atol=1e-12)
-        outcomes.append(Outcome(
-            same, "a key that every query is masked from changes nothing"
-            + ("" if same else ": the output changed, so masked keys still get weight")))  # fmt: skip
+        message = "a key that every query is masked from changes nothing"
+        if not same:
+            message += ": the output changed, so masked keys still get weight"
+        outcomes.append(Outcome(same, message))
         return outcomes
 
     def scaling():
@@ -254,7 +283,9 @@ def multi_head_attention(points):
         N, S, T, h, d = 2, 3, 4, 4, 4
         E = h * d
         module = _attention("attention/scaling", E, h)
-        query, key, value = _inputs(r, N, S, T, E, size=3.0)  # scores large enough to tell
+        query, key, value = _inputs(
+            r, N, S, T, E, size=3.0
+        )  # scores large enough to tell
         got = _numpy(_run(student, module, query, key, value))
         want, _ = independent_attention(module, query, key, value)
         what = f"output with scores scaled by sqrt(E/h) = {math.sqrt(d):g}"
@@ -294,21 +325,33 @@ def multi_head_attention(points):
         _run(student, module, query, key, value)
         received = np.sort(np.concatenate(seen)) if seen else np.zeros(0)
         expected = np.sort(weights.ravel())  # the layout of the heads does not matter
-        ok = received.shape == expected.shape and np.allclose(received, expected, atol=1e-9)
+        ok = received.shape == expected.shape and np.allclose(
+            received, expected, atol=1e-9
+        )
         outcomes = [Outcome(ok, "self.attn_drop receives the attention weights (after the softmax)"
                             + ("" if ok else ": it was " + ("never called" if not seen
                                else "given something else")))]  # fmt: skip
         module.attn_drop = Recorder(zero=True)
         got = _numpy(_run(student, module, query, key, value))
-        ok = np.allclose(got, np.broadcast_to(_numpy(module.proj.bias), got.shape), atol=1e-9)
-        outcomes.append(Outcome(ok, "the values are averaged with the weights self.attn_drop returns"))
+        ok = np.allclose(
+            got, np.broadcast_to(_numpy(module.proj.bias), got.shape), atol=1e-9
+        )
+        outcomes.append(
+            Outcome(
+                ok, "the values are averaged with the weights self.attn_drop returns"
+            )
+        )
         return outcomes
 
     return grade(
         "MultiHeadAttention.forward",
         points,
-        [("outputs", 3, outputs), ("masking", 1, masking), ("scaling", 1, scaling),
-         ("dropout", 1, dropout)],  # fmt: skip
+        [
+            ("outputs", 3, outputs),
+            ("masking", 1, masking),
+            ("scaling", 1, scaling),
+            ("dropout", 1, dropout),
+        ],  # fmt: skip
     )
 
 
@@ -323,10 +366,19 @@ def _small_model(label):
     extra = [f"w{i}" for i in range(int(r.integers(3, 8)))]
     words = ["<NULL>", "<START>", "<END>", "<UNK>"] + extra
     word_to_idx = {w: i for i, w in enumerate(words)}
-    D, h, d, layers = int(r.integers(3, 8)), int(r.integers(1, 3)), int(r.integers(2, 4)), 2
+    D, h, d, layers = (
+        int(r.integers(3, 8)),
+        int(r.integers(1, 3)),
+        int(r.integers(2, 4)),
+        2,
+    )
     with _seeded(label):
         model = ref.transformer.CaptioningTransformer(
-            word_to_idx, input_dim=D, wordvec_dim=h * d * 2, num_heads=h, num_layers=layers,
+            word_to_idx,
+            input_dim=D,
+            wordvec_dim=h * d * 2,
+            num_heads=h,
+            num_layers=layers,
             max_length=12,
         )
         with torch.no_grad():
@@ -362,7 +414,9 @@ def captioning_forward(points):
             got = _forward(student, model, features, captions)
             with torch.no_grad():
                 want = model(torch.as_tensor(features), captions)
-            outcomes.append(compare(f"scores for N={N}, T={T}", _numpy(got), _numpy(want), 1e-7))
+            outcomes.append(
+                compare(f"scores for N={N}, T={T}", _numpy(got), _numpy(want), 1e-7)
+            )
         return outcomes
 
     def causal():
@@ -385,7 +439,9 @@ def captioning_forward(points):
         return outcomes
 
     return grade(
-        "CaptioningTransformer.forward", points, [("scores", 2, scores), ("causality", 1, causal)]
+        "CaptioningTransformer.forward",
+        points,
+        [("scores", 2, scores), ("causality", 1, causal)],
     )
 
 
@@ -404,10 +460,13 @@ def overfit(points, solver, threshold=0.03, iterations=200):
             raise ValueError("the solver has no loss history: run the training cell")
         final = float(history[-1])
         if len(history) < iterations:
-            stopped = f"training stopped after {len(history)} of {iterations} iterations"
+            stopped = (
+                f"training stopped after {len(history)} of {iterations} iterations"
+            )
             return Outcome(False, stopped)
         return Outcome(
-            final < threshold, f"final training loss {final:.4f} (must be below {threshold})"
+            final < threshold,
+            f"final training loss {final:.4f} (must be below {threshold})",
         )
 
     return grade("overfit", points, [("final loss", 1, check)])

@@ -1,8 +1,8 @@
 """Build the course: source notebooks and the student library from course_lib.
 
-    templates (notebooks/<a>/*.py) + course_lib  ->  source/<a>/*.ipynb
-    course_lib                                   ->  release/course_lib/ (stubs)
-    source/<a>/                                  ->  release/<a>/ (nbgrader)
+templates (notebooks/<a>/*.py) + course_lib  ->  source/<a>/*.ipynb
+course_lib                                   ->  release/course_lib/ (stubs)
+source/<a>/                                  ->  release/<a>/ (nbgrader)
 """
 
 import logging
@@ -143,17 +143,23 @@ def build_student_lib(course, target=None):
     shutil.copytree(
         package,
         staging / "course_lib",
-        ignore=lambda d, names: IGNORED(d, names)
-        | ({*PRIVATE_PACKAGES} & set(names) if Path(d) == package else set()),
+        ignore=lambda d, names: (
+            IGNORED(d, names)
+            | ({*PRIVATE_PACKAGES} & set(names) if Path(d) == package else set())
+        ),
     )
     for path, regions in by_file.items():
         relative = path.relative_to(package)
         (staging / "course_lib" / relative).write_text(_stubbed(path, regions, owners))
 
     pyproject = tomllib.loads((course.root / "pyproject.toml").read_text())["project"]
-    dependencies = "[\n" + "".join(f'    "{d}",\n' for d in pyproject["dependencies"]) + "]"
+    dependencies = (
+        "[\n" + "".join(f'    "{d}",\n' for d in pyproject["dependencies"]) + "]"
+    )
     (staging / "pyproject.toml").write_text(
-        STUDENT_PYPROJECT.format(version=pyproject["version"], dependencies=dependencies)
+        STUDENT_PYPROJECT.format(
+            version=pyproject["version"], dependencies=dependencies
+        )
     )
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
@@ -167,11 +173,17 @@ def nbgrader(course, *args):
     scripts folder goes first on PATH even when the environment is not activated.
     """
     env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join(
+        [str(Path(sys.executable).parent), env.get("PATH", "")]
+    )
     command = [sys.executable, "-m", "nbgrader", *args, "--log-level=WARN"]
-    result = subprocess.run(command, cwd=course.root, capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        command, cwd=course.root, capture_output=True, text=True, env=env
+    )
     if result.returncode != 0:
-        raise BuildError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        raise BuildError(
+            f"nbgrader {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
+        )
     return result
 
 
@@ -205,7 +217,9 @@ def _tree(folder):
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and ".ipynb_checkpoints" not in p.parts
     }
 
 

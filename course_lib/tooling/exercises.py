@@ -105,7 +105,9 @@ def exercises_in(module):
                 f"{len(ends)} end markers)"
             )
         if node.decorator_list:
-            raise ExerciseError(f"{path}:{node.lineno}: exercise {qualname} is decorated")
+            raise ExerciseError(
+                f"{path}:{node.lineno}: exercise {qualname} is decorated"
+            )
         found.append(
             Exercise(module, qualname, path, node.lineno, last, begins[0], ends[0])
         )
@@ -139,4 +141,8 @@ def stub_lines(ex, notebook):
         f"{ex.qualname} is an exercise: write it in its cell in {notebook} "
         f"and run that cell."
     )
-    return [f"{indent}raise NotImplementedError(", f"{indent}    {message!r}", f"{indent})"]
+    return [
+        f"{indent}raise NotImplementedError(",
+        f"{indent}    {message!r}",
+        f"{indent})",
+    ]

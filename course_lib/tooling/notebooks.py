@@ -10,7 +10,11 @@ import nbformat
 
 from . import exercises, template
 
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+KERNELSPEC = {
+    "display_name": "Python 3 (ipykernel)",
+    "language": "python",
+    "name": "python3",
+}
 
 
 def _nbgrader(grade_id, *, grade=False, solution=False, locked=False, points=None):
@@ -62,16 +66,24 @@ def render(template_path, includes, values):
         elif cell.kind == "answer":
             node = nbformat.v4.new_markdown_cell(source)
             node.metadata["nbgrader"] = _nbgrader(
-                cell.options["id"], grade=True, solution=True, points=cell.options["points"]
+                cell.options["id"],
+                grade=True,
+                solution=True,
+                points=cell.options["points"],
             )
         elif cell.kind == "solution":
             ex = exercises.find(cell.reference)
             node = nbformat.v4.new_code_cell(exercises.cell_source(ex))
-            node.metadata["nbgrader"] = _nbgrader(solution_id(cell.reference), solution=True)
+            node.metadata["nbgrader"] = _nbgrader(
+                solution_id(cell.reference), solution=True
+            )
         elif cell.kind == "test":
             node = nbformat.v4.new_code_cell(source)
             node.metadata["nbgrader"] = _nbgrader(
-                cell.options["id"], grade=True, locked=True, points=cell.options["points"]
+                cell.options["id"],
+                grade=True,
+                locked=True,
+                points=cell.options["points"],
             )
         elif cell.kind == "locked":
             node = nbformat.v4.new_code_cell(source)

@@ -41,7 +41,9 @@ class Cell:
 def _parse_header(match, path, lineno):
     kind = match.group("kind") or "code"
     if kind not in KINDS:
-        raise TemplateError(f"{path}:{lineno}: unknown cell kind [{kind}]; use one of {KINDS}")
+        raise TemplateError(
+            f"{path}:{lineno}: unknown cell kind [{kind}]; use one of {KINDS}"
+        )
     options, reference = {}, ""
     for word in match.group("rest").split():
         if "=" in word:
@@ -50,7 +52,9 @@ def _parse_header(match, path, lineno):
         elif kind == "solution" and not reference:
             reference = word
         else:
-            raise TemplateError(f"{path}:{lineno}: cannot read {word!r} in the cell header")
+            raise TemplateError(
+                f"{path}:{lineno}: cannot read {word!r} in the cell header"
+            )
     if kind == "solution" and ":" not in reference:
         raise TemplateError(
             f"{path}:{lineno}: a [solution] cell names its exercise as "
@@ -61,7 +65,9 @@ def _parse_header(match, path, lineno):
             if key not in options:
                 raise TemplateError(f"{path}:{lineno}: a [{kind}] cell needs {key}=...")
         if not _GRADE_ID.match(options["id"]):
-            raise TemplateError(f"{path}:{lineno}: id {options['id']!r} may only use A-Z a-z 0-9 _ -")
+            raise TemplateError(
+                f"{path}:{lineno}: id {options['id']!r} may only use A-Z a-z 0-9 _ -"
+            )
         try:
             options["points"] = float(options["points"])
         except ValueError:
