@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(COURSE) demo
 
+# Two test processes with one BLAS/PyTorch thread each use two cores best: threads
+# of one process wait on each other on a busy machine, processes do not.
 test: setup
-	$(PYTHON) -m pytest
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile
 
 release: setup
 	$(COURSE) release
