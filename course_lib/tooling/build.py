@@ -11,6 +11,7 @@ import pkgutil
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,8 +229,6 @@ def stale_files(course):
 
     The build runs in a scratch copy of the course, so nothing here is touched.
     """
-    import tempfile
-
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "course"
         copy.mkdir()
