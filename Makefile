@@ -7,7 +7,7 @@ PYTHON := $(VENV)/bin/python
 COURSE := $(VENV)/bin/course
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test release check clean
+.PHONY: setup demo test release check mutants clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ release: setup
 
 check: setup
 	$(COURSE) check
+
+# Mutation testing of the grader through nbgrader (long: see reports/README.md).
+mutants: setup
+	$(COURSE) mutants
 
 clean:
 	rm -rf submitted autograded feedback gradebook.db grades.csv demo_scores.csv

@@ -250,3 +250,11 @@ def test_the_game_is_computed_independently():
     xs, ys = hidden._game(1.0, 1.0, 1.0, 6)
     assert xs == [1, -1, -2, -1, 1, 2, 1] and ys == [1, 2, 1, -1, -2, -1, 1]
     assert (xs, ys) == tuple(gan_pytorch.alternating_gradient_steps(1.0, 1.0, 1.0, 6))
+
+
+@pytest.mark.parametrize("student", [f"student{i:02d}" for i in range(40)])
+def test_reference_earns_every_point_for_every_student(notebook, monkeypatch, student):
+    """Each student's inputs differ; correct code must pass on all of them."""
+    monkeypatch.setenv("COURSE_STUDENT_ID", student)
+    notebook()
+    assert scores() == POINTS

@@ -76,3 +76,11 @@ def test_a_mistake_costs_points_in_its_own_cells_only(
     solution_cells(CELLS, {reference: edit})
     lost = {name for name, score in scores().items() if score < POINTS[name]}
     assert lost == costs
+
+
+@pytest.mark.parametrize("student", [f"student{i:02d}" for i in range(40)])
+def test_reference_earns_every_point_for_every_student(solution_cells, monkeypatch, student):
+    """Each student's inputs differ; correct code must pass on all of them."""
+    monkeypatch.setenv("COURSE_STUDENT_ID", student)
+    solution_cells(CELLS)
+    assert scores() == POINTS

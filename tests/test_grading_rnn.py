@@ -147,3 +147,11 @@ def test_a_sampler_that_never_feeds_back_its_words_loses_points(notebook):
         }
     )
     assert hidden.captioning_sample(3) < 3
+
+
+@pytest.mark.parametrize("student", [f"student{i:02d}" for i in range(40)])
+def test_reference_earns_every_point_for_every_student(notebook, monkeypatch, student):
+    """Each student's inputs differ; correct code must pass on all of them."""
+    monkeypatch.setenv("COURSE_STUDENT_ID", student)
+    notebook()
+    assert scores() == POINTS

@@ -136,8 +136,22 @@ def rel_error(x, y):
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
-def compare(name, received, expected, tol):
-    """Outcome of comparing a student's array with the expected one (not shown)."""
+def norm_error(x, y):
+    """||x - y|| / max(1e-8, ||x|| + ||y||): the error of a whole gradient.
+
+    Central differences carry an absolute error of about 1e-10, which is a large
+    relative error on an element whose exact value is near zero; measured over the
+    whole array it stays near 1e-9, while a wrong derivative scores 1e-2 or more.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return float(np.linalg.norm(x - y) / max(1e-8, np.linalg.norm(x) + np.linalg.norm(y)))
+
+
+def compare(name, received, expected, tol, error=rel_error):
+    """Outcome of comparing a student's array with the expected one (not shown).
+
+    `error` measures the difference: `rel_error` (elementwise, the default) or
+    `norm_error` (over the whole array, for checks against central differences)."""
     if received is None:
         return Outcome(False, f"{name} is None: return it as an array")
     try:
@@ -153,12 +167,12 @@ def compare(name, received, expected, tol):
         )
     if not np.all(np.isfinite(received)):
         return Outcome(False, f"{name} holds NaN or infinite values")
-    error = rel_error(received, expected)
-    if error > tol:
+    measured = error(received, expected)
+    if measured > tol:
         return Outcome(
-            False, f"{name}: relative error {error:.1e} (must be below {tol:.0e})"
+            False, f"{name}: relative error {measured:.1e} (must be below {tol:.0e})"
         )
-    return Outcome(True, f"{name}: relative error {error:.1e}")
+    return Outcome(True, f"{name}: relative error {measured:.1e}")
 
 
 def numeric_gradient(f, x, df, h=1e-5):

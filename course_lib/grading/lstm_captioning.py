@@ -11,6 +11,7 @@ import numpy as np
 
 from .core import Outcome, compare, grade, rng, submitted
 from .rnn_captioning import (
+    GRADIENT_TOL,
     LAYERS,
     MODEL,
     _captions,
@@ -85,8 +86,8 @@ def lstm_step_backward(points):
         )
         numeric_own = numeric_gradients(outputs(forward), args, upstream)
         return _either(
-            _gradient_outcomes(names, grads, numeric_ref, 1e-6),
-            _gradient_outcomes(names, grads, numeric_own, 1e-6),
+            _gradient_outcomes(names, grads, numeric_ref, GRADIENT_TOL),
+            _gradient_outcomes(names, grads, numeric_own, GRADIENT_TOL),
         )
 
     return grade("lstm_step_backward", points, [("gradients", 1, check)])
@@ -130,8 +131,8 @@ def lstm_backward(points):
             )
             numeric_own = numeric_gradients(lambda *a: forward(*a)[0], args, dout)
         return _either(
-            _gradient_outcomes(names, grads, numeric_ref, 1e-6),
-            _gradient_outcomes(names, grads, numeric_own, 1e-6),
+            _gradient_outcomes(names, grads, numeric_ref, GRADIENT_TOL),
+            _gradient_outcomes(names, grads, numeric_own, GRADIENT_TOL),
         )
 
     return grade("lstm_backward", points, [("gradients", 1, check)])

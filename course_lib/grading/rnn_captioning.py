@@ -14,6 +14,7 @@ from .core import (
     Outcome,
     compare,
     grade,
+    norm_error,
     numeric_gradient,
     reference,
     rng,
@@ -23,6 +24,9 @@ from .core import (
 
 ref = reference("course_lib.rnn_layers", "course_lib.classifiers.rnn")
 LAYERS = "course_lib.rnn_layers."
+# Gradients are compared with central differences over the whole array
+# (`norm_error`): about 1e-9 for correct code, 1e-2 or more for a wrong derivative.
+GRADIENT_TOL = 1e-6
 MODEL = "course_lib.classifiers.rnn.CaptioningRNN."
 
 # Every layer the students write, by name: what `substituted` swaps in.
@@ -63,7 +67,7 @@ def _shapes(label):
 
 def _gradient_outcomes(names, received, numeric, tol):
     return [
-        compare(name, got, want, tol)
+        compare(name, got, want, tol, error=norm_error)
         for name, got, want in zip(names, received, numeric)
     ]
 
@@ -132,8 +136,8 @@ def _step_backward_outcomes(label, forward, backward):
     )
     numeric_own = numeric_gradients(lambda *a: forward(*a)[0], args, dnext_h)
     return _either(
-        _gradient_outcomes(names, grads, numeric_ref, 1e-6),
-        _gradient_outcomes(names, grads, numeric_own, 1e-6),
+        _gradient_outcomes(names, grads, numeric_ref, GRADIENT_TOL),
+        _gradient_outcomes(names, grads, numeric_own, GRADIENT_TOL),
     )
 
 
@@ -186,8 +190,8 @@ def rnn_backward(points):
                 lambda *a: ref.rnn_layers.rnn_forward(*a)[0], args, dout
             )
             numeric_own = numeric_gradients(lambda *a: forward(*a)[0], args, dout)
-            against_ref = _gradient_outcomes(names, grads, numeric_ref, 1e-6)
-            against_own = _gradient_outcomes(names, grads, numeric_own, 1e-6)
+            against_ref = _gradient_outcomes(names, grads, numeric_ref, GRADIENT_TOL)
+            against_own = _gradient_outcomes(names, grads, numeric_own, GRADIENT_TOL)
         return _either(against_ref, against_own)
 
     return grade("rnn_backward", points, [("gradients", 1, check)])
@@ -239,7 +243,7 @@ def word_embedding_backward(points):
             if repeated
             else "dW with distinct word indices"
         )
-        return compare(what, dW, numeric, 1e-7)
+        return compare(what, dW, numeric, GRADIENT_TOL, error=norm_error)
 
     return grade(
         "word_embedding_backward",
@@ -336,7 +340,9 @@ def captioning_loss(points):
                     model.params[name] = saved
 
             numeric = numeric_gradient(f, param.copy(), np.array(1.0))
-            outcomes.append(compare(f"grads[{name!r}]", grads.get(name), numeric, 1e-5))
+            outcomes.append(
+                compare(f"grads[{name!r}]", grads.get(name), numeric, GRADIENT_TOL, error=norm_error)
+            )
         return outcomes
 
     return grade(

@@ -1,9 +1,10 @@
 """`course`: the command line of the kit for instructors and TAs.
 
-    course build      render source notebooks and the student library from course_lib
-    course release    build, then generate the student notebooks with nbgrader
-    course check      fail if source/ or release/ differ from what a build makes
-    course demo       release, grade three sample submissions, print the gradebook
+course build      render source notebooks and the student library from course_lib
+course release    build, then generate the student notebooks with nbgrader
+course check      fail if source/ or release/ differ from what a build makes
+course demo       release, grade three sample submissions, print the gradebook
+course mutants    grade planted mistakes and correct alternatives (mutation testing)
 """
 
 import argparse
@@ -11,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import build, demo
+from . import build, demo, mutants
 from .exercises import ExerciseError
 from .template import TemplateError
 
@@ -34,7 +35,9 @@ def cmd_build(args):
     course = build.Course(_root(args.root))
     problems = build.check_exercises(course)
     if problems:
-        raise build.BuildError("exercises and notebooks disagree:\n  " + "\n  ".join(problems))
+        raise build.BuildError(
+            "exercises and notebooks disagree:\n  " + "\n  ".join(problems)
+        )
     for path in build.build_sources(course):
         log.info("wrote %s", path.relative_to(course.root))
     target = build.build_student_lib(course)
@@ -68,6 +71,19 @@ def cmd_demo(args):
     return demo.run(_root(args.root))
 
 
+def cmd_mutants(args):
+    _, code = mutants.run(
+        _root(args.root),
+        only=args.only or (),
+        notebook=args.notebook,
+        fast=args.fast,
+        report=args.report,
+        catalog_path=args.catalog,
+        keep=args.keep,
+    )
+    return EXIT_OK if code == 0 else EXIT_FAILED
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog="course",
@@ -82,9 +98,45 @@ def parser():
         ("build", cmd_build, "render source notebooks and the student library"),
         ("release", cmd_release, "build, then run nbgrader generate_assignment"),
         ("check", cmd_check, "exit 1 if source/ or release/ is stale"),
-        ("demo", cmd_demo, "release, grade three sample submissions, print the gradebook"),
+        (
+            "demo",
+            cmd_demo,
+            "release, grade three sample submissions, print the gradebook",
+        ),
     ]:
         sub.add_parser(name, help=text, description=text).set_defaults(run=fn)
+    text = "grade the catalog of planted mistakes and correct alternatives"
+    m = sub.add_parser(
+        "mutants",
+        help=text,
+        description=text + " (course_lib/tooling/mutants.toml); exit 1 unless every "
+        "mutant is killed in its own cells and every alternative earns full marks",
+    )
+    m.add_argument("--only", nargs="+", metavar="NAME", help="only these entries")
+    m.add_argument("--notebook", metavar="FILE", help="only entries of this notebook")
+    m.add_argument(
+        "--fast",
+        action="store_true",
+        help="grade in-process instead of through nbgrader (no training cells)",
+    )
+    m.add_argument(
+        "--report",
+        metavar="PATH",
+        help="where to write the report (default reports/mutants.md, "
+        "reports/mutants-fast.md with --fast)",
+    )
+    m.add_argument(
+        "--catalog",
+        default=mutants.CATALOG,
+        metavar="PATH",
+        help="the catalog (default: course_lib/tooling/mutants.toml)",
+    )
+    m.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="build the scratch course in DIR and keep it (nbgrader path)",
+    )
+    m.set_defaults(run=cmd_mutants)
     return p
 
 

@@ -98,24 +98,40 @@ def _solution_cells(nb):
     return {
         cell.metadata["nbgrader"]["grade_id"]: cell
         for cell in nb.cells
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code"
+        if cell.metadata.get("nbgrader", {}).get("solution")
+        and cell.cell_type == "code"
     }
 
 
-def _plant(source_nb, release_nb, mistakes):
-    """The release notebook with the reference code filled in and `mistakes` planted."""
+def plant(source_nb, release_nb, edits, origin=None):
+    """The release notebook with the reference code filled in and `edits` planted.
+
+    `edits` are objects with `grade_id` (a solution cell), `old` (text of the
+    reference solution) and `new` (what the student wrote instead); `origin` names
+    the file to update if an edit no longer applies. Shared with `course mutants`.
+    """
     solutions = _solution_cells(source_nb)
     for grade_id, cell in _solution_cells(release_nb).items():
         cell.source = solutions[grade_id].source
-    for mistake in mistakes:
-        cell = _solution_cells(release_nb)[mistake.grade_id]
-        if mistake.old not in cell.source:
+    for edit in edits:
+        cells = _solution_cells(release_nb)
+        if edit.grade_id not in cells:
             raise build.BuildError(
-                f"demo mistake for {mistake.grade_id} no longer applies: the reference "
-                f"code has no line {mistake.old!r}; update MISTAKES in {__file__}"
+                f"{edit.grade_id} is not a solution cell of the notebook; update "
+                f"{origin or __file__}"
             )
-        cell.source = cell.source.replace(mistake.old, mistake.new)
+        cell = cells[edit.grade_id]
+        if edit.old not in cell.source:
+            raise build.BuildError(
+                f"edit for {edit.grade_id} no longer applies: the reference code has "
+                f"no text {edit.old!r}; update {origin or __file__}"
+            )
+        cell.source = cell.source.replace(edit.old, edit.new)
     return release_nb
+
+
+def _plant(source_nb, release_nb, mistakes):
+    return plant(source_nb, release_nb, mistakes, origin=f"MISTAKES in {__file__}")
 
 
 def make_submissions(course, assignment):
@@ -133,7 +149,11 @@ def make_submissions(course, assignment):
                 shutil.copy(path, folder / path.name)
             else:
                 mistakes = [m for m in MISTAKES if m.notebook == path.name]
-                nb = _plant(nbformat.read(source / path.name, 4), nbformat.read(path, 4), mistakes)
+                nb = _plant(
+                    nbformat.read(source / path.name, 4),
+                    nbformat.read(path, 4),
+                    mistakes,
+                )
                 nbformat.write(nb, folder / path.name)
 
 
@@ -151,10 +171,19 @@ def scores(course):
                 for student in STUDENTS:
                     nb = gb.find_submission_notebook(notebook.name, assignment, student)
                     cells = {
-                        g.name: (g.score, g.max_score) for g in nb.grades if g.cell_type == "code"
+                        g.name: (g.score, g.max_score)
+                        for g in nb.grades
+                        if g.cell_type == "code"
                     }
                     rows.append(
-                        (student, assignment, notebook.name, nb.score, nb.max_score, cells)
+                        (
+                            student,
+                            assignment,
+                            notebook.name,
+                            nb.score,
+                            nb.max_score,
+                            cells,
+                        )
                     )
     return rows
 
@@ -170,14 +199,18 @@ def write_scores(course, rows):
         writer = csv.writer(f)
         writer.writerow(["student", "assignment", "notebook", "score", "max_score"])
         for student, assignment, notebook, score, max_score, _ in rows:
-            writer.writerow([student, assignment, notebook, f"{score:g}", f"{max_score:g}"])
+            writer.writerow(
+                [student, assignment, notebook, f"{score:g}", f"{max_score:g}"]
+            )
     return path
 
 
 def print_gradebook(rows):
     """The gradebook as a table: autograded points, and what waits for a person."""
     width = max(len(r[2]) for r in rows)
-    print(f"\n{'student':<10} {'notebook':<{width}}  {'autograded':>14}  written answers")
+    print(
+        f"\n{'student':<10} {'notebook':<{width}}  {'autograded':>14}  written answers"
+    )
     for student, _, notebook, score, max_score, cells in rows:
         auto = sum(s for s, _ in cells.values())
         auto_max = sum(m for _, m in cells.values())
@@ -203,5 +236,7 @@ def run(root):
     rows = scores(course)
     write_scores(course, rows)
     print_gradebook(rows)
-    print("Wrote grades.csv (nbgrader export) and demo_scores.csv; feedback is in feedback/.")
+    print(
+        "Wrote grades.csv (nbgrader export) and demo_scores.csv; feedback is in feedback/."
+    )
     return 0

@@ -1,0 +1,125 @@
+"""Mutation testing of the hidden tests (issue 7): the catalog and `course mutants`."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from course_lib.tooling import build, mutants
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return mutants.load_catalog()
+
+
+def test_the_catalog_parses_and_is_large_enough(catalog):
+    kinds = [e.kind for e in catalog.entries]
+    assert kinds.count("mutant") >= 60
+    assert kinds.count("alternative") >= 15
+    notebooks = {e.notebook for e in catalog.entries}
+    assert {"RNN_Captioning.ipynb", "LSTM_Captioning.ipynb", "Transformer_Captioning.ipynb",
+            "Generative_Adversarial_Networks.ipynb"} <= notebooks
+
+
+def test_every_edit_applies_to_its_reference_cell(catalog):
+    course = build.Course(ROOT)
+    skipped = mutants.check_catalog(course, catalog)  # raises if one does not apply
+    # Only a notebook still being written (template, no source notebook) is skipped.
+    assert skipped <= {"Network_Visualization.ipynb"}
+
+
+def test_an_edit_that_no_longer_applies_is_an_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[mutant]]\nname = "gone"\nnotebook = "RNN_Captioning.ipynb"\n'
+        'cell = "code_rnn_step_forward"\nold = "np.sigmoid(a)"\nnew = "a"\n'
+        'why = "x"\ncosts = ["test_rnn_step_forward"]\n'
+    )
+    with pytest.raises(mutants.CatalogError, match="mutant-gone.*np.sigmoid"):
+        mutants.check_catalog(build.Course(ROOT), mutants.load_catalog(bad))
+
+
+def test_a_mutant_without_tags_is_an_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[mutant]]\nname = "untagged"\nnotebook = "RNN_Captioning.ipynb"\n'
+        'cell = "code_rnn_step_forward"\nold = "np.tanh(a)"\nnew = "a"\nwhy = "x"\n'
+    )
+    with pytest.raises(mutants.CatalogError, match="costs"):
+        mutants.load_catalog(bad)
+
+
+def test_verdicts(catalog):
+    entry = mutants.Entry("mutant", "m", "RNN_Captioning.ipynb", "code_rnn_step_backward",
+                          (), "x", ("test_rnn_step_backward",))
+    cells = lambda **lost: {"RNN_Captioning.ipynb": {  # noqa: E731
+        "test_rnn_step_backward": (lost.get("bwd", 3.0), 3.0, ""),
+        "test_rnn_forward": (lost.get("fwd", 2.0), 2.0, ""),
+        "test_overfit": (lost.get("overfit", 2.0), 2.0, ""),
+    }}
+    assert mutants.judge(catalog, entry, cells(bwd=1.0)).status == "killed"
+    assert mutants.judge(catalog, entry, cells(bwd=1.0, overfit=0.0)).status == "killed"
+    assert mutants.judge(catalog, entry, cells()).status == "survived"
+    assert mutants.judge(catalog, entry, cells(bwd=1.0, fwd=0.0)).status == "misattributed"
+    assert mutants.judge(catalog, entry, None).status == "error"
+
+
+# Losses that are not the mutants' doing: the graders draw inputs from the student
+# id, and for these ids they fail the REFERENCE solution as well (checked by grading
+# the unmutated notebook under the same id). Reported in reports/mutants-fast.md;
+# the graders need fixing (see the report), after which this table must shrink.
+KNOWN_GRADER_FLAKES = {
+    "mutant-saliency-summed-over-channels": {"test_make_fooling_image"},
+    "mutant-update-regularizer-sign": {"test_make_fooling_image"},
+    "mutant-update-unnormalized": {"test_make_fooling_image"},
+}
+SLOW_NOTEBOOKS = ("Network_Visualization.ipynb",)  # SqueezeNet: ~40 s an entry
+
+
+def _fast_run(tmp_path, entries):
+    skipped = mutants.unbuilt(build.Course(ROOT), mutants.load_catalog())
+    entries = [e for e in entries if e.notebook not in skipped]
+    if not entries:
+        pytest.skip(f"{', '.join(skipped)} not built yet")
+    report = tmp_path / "mutants-fast.md"
+    verdicts, _ = mutants.run(ROOT, only=[e.name for e in entries], fast=True, report=report)
+    unexplained = {}
+    for v in verdicts:
+        if v.ok:
+            continue
+        allowed = mutants.load_catalog().allowed(v.entry) if v.entry.kind == "mutant" else set()
+        stray = set(v.lost) - allowed - KNOWN_GRADER_FLAKES.get(v.entry.student, set())
+        killed = v.entry.kind == "mutant" and set(v.lost) & set(v.entry.costs)
+        if stray or (v.entry.kind == "mutant" and not killed):
+            unexplained[v.entry.student] = (v.status, v.lost)
+    assert not unexplained, unexplained
+    assert report.read_text().count("| `") == len(verdicts)
+
+
+def test_fast_run_over_the_catalog(tmp_path, catalog):
+    """The fast subset of issue 7: every entry but the slow notebooks', in-process."""
+    _fast_run(tmp_path, [e for e in catalog.entries if e.notebook not in SLOW_NOTEBOOKS])
+
+
+@pytest.mark.slow
+def test_fast_run_over_the_slow_notebooks(tmp_path, catalog):
+    _fast_run(tmp_path, [e for e in catalog.entries if e.notebook in SLOW_NOTEBOOKS])
+
+
+@pytest.mark.slow
+def test_nbgrader_path_on_a_few_entries(tmp_path):
+    """Three entries graded end to end by nbgrader in a scratch course."""
+    names = ["attention-no-scale", "d-loss-labels-swapped", "g-loss-softplus"]
+    report = tmp_path / "mutants.md"
+    verdicts, code = mutants.run(ROOT, only=names, report=report, keep=tmp_path / "course")
+    assert {v.entry.name: v.status for v in verdicts} == {
+        "attention-no-scale": "killed",
+        "d-loss-labels-swapped": "killed",
+        "g-loss-softplus": "full marks",
+    }
+    assert code == 0
+    assert not (ROOT / "submitted" / "mutant-attention-no-scale").exists()
+    shutil.rmtree(tmp_path / "course", ignore_errors=True)
