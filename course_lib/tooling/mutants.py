@@ -35,7 +35,6 @@ import shutil
 import tempfile
 import time
 import tomllib
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
