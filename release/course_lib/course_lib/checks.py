@@ -25,7 +25,9 @@ def report(name, received, expected, tol):
         return
     received, expected = np.asarray(received), np.asarray(expected)
     if received.shape != expected.shape:
-        print(f"{name}: shape {received.shape}, expected {expected.shape}  <-- check the shapes")
+        print(
+            f"{name}: shape {received.shape}, expected {expected.shape}  <-- check the shapes"
+        )
         return
     error = rel_error(received, expected)
     verdict = "ok" if error < tol else f"<-- too large, should be below {tol:.0e}"
@@ -48,8 +50,12 @@ def report_close(name, received, expected, atol):
     received = np.asarray(received, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
     if received.shape != expected.shape:
-        print(f"{name}: shape {received.shape}, expected {expected.shape}  <-- check the shapes")
+        print(
+            f"{name}: shape {received.shape}, expected {expected.shape}  <-- check the shapes"
+        )
         return
     difference = float(np.max(np.abs(received - expected)))
-    verdict = "ok" if difference < atol else f"<-- too large, should be below {atol:.0e}"
+    verdict = (
+        "ok" if difference < atol else f"<-- too large, should be below {atol:.0e}"
+    )
     print(f"{name} max difference: {difference:.2e}  {verdict}")

@@ -72,9 +72,16 @@ def carry_over(notebook, namespace):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.get("cell_type") != "code" or not meta.get("solution"):
             continue
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        source = (
+            "".join(cell["source"])
+            if isinstance(cell["source"], list)
+            else cell["source"]
+        )
         try:
-            exec(compile(source, f"{path.name}:{meta.get('grade_id')}", "exec"), namespace)
+            exec(
+                compile(source, f"{path.name}:{meta.get('grade_id')}", "exec"),
+                namespace,
+            )
         except Exception as error:
             raise RuntimeError(
                 f"the cell {meta.get('grade_id')} of {path.name} does not run "
