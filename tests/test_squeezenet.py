@@ -91,3 +91,30 @@ def test_damaged_weights_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(squeezenet, "SHAPES_WEIGHTS", damaged)
     with pytest.raises(RuntimeError, match="SHA-256"):
         load_pretrained()
+
+
+def test_without_the_final_relu_only_the_clamp_changes():
+    torch.manual_seed(0)
+    clamped = SqueezeNet(num_classes=7).eval()
+    logits = SqueezeNet(num_classes=7, final_relu=False).eval()
+    # Same modules at the same indices, same state dict: the weights carry over.
+    assert list(logits.state_dict()) == list(clamped.state_dict())
+    logits.load_state_dict(clamped.state_dict(), strict=True)
+    assert isinstance(logits.classifier[2], torch.nn.Identity)
+
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        maps = clamped.classifier[1](clamped.features(x))  # (2, 7, 3, 3)
+        torch.testing.assert_close(logits(x), maps.mean(dim=(2, 3)))
+        torch.testing.assert_close(clamped(x), maps.clamp(min=0).mean(dim=(2, 3)))
+
+
+def test_shipped_model_scores_are_logits_with_gradients():
+    model = load_pretrained()
+    assert not model.final_relu
+    x = torch.randn(1, 3, 64, 64, requires_grad=True)
+    scores = model(x)
+    assert (scores < 0).any()  # not clamped at zero
+    for c in range(model.num_classes):
+        (grad,) = torch.autograd.grad(scores[0, c], x, retain_graph=True)
+        assert grad.abs().sum() > 0  # every class can be pushed up

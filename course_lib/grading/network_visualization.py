@@ -216,11 +216,18 @@ def fooling_image(points):
 
         r = rng("fooling/shipped")
         images, labels, _ = load_imagenet_val()
-        i = int(r.integers(len(images)))
         model = load_pretrained()
-        target = (int(labels[i]) + int(r.integers(1, model.num_classes)))
-        target %= model.num_classes
-        X = preprocess(images[i])  # (1, 3, 64, 64)
+        # 100 unit steps fool the shipped network on about two thirds of the
+        # (image, target) pairs: draw pairs until the reference fools it.
+        for _ in range(8):
+            i = int(r.integers(len(images)))
+            target = int(labels[i]) + int(r.integers(1, model.num_classes))
+            target %= model.num_classes
+            X = preprocess(images[i])  # (1, 3, 64, 64)
+            want = ref.net_visualization_pytorch.make_fooling_image(X, target, model)
+            with torch.no_grad():
+                if model(want).argmax(dim=1).item() == target:
+                    break
         outcomes, X_in = _fooled(
             f"the shipped SqueezeNet, image {i}", model, X, target, student()
         )

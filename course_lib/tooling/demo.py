@@ -91,6 +91,22 @@ MISTAKES = (
         "batch norm before its ReLU instead of after it",
         ("test_dc_generator",),
     ),
+    Mistake(
+        "Network_Visualization.ipynb",
+        "code_compute_saliency_maps",
+        "grad.abs().amax(dim=1)",
+        "grad.amax(dim=1)",
+        "saliency from the signed gradient, without the absolute value",
+        ("test_compute_saliency_maps",),
+    ),
+    Mistake(
+        "Network_Visualization.ipynb",
+        "code_make_fooling_image",
+        "learning_rate * grad / grad.norm()",
+        "learning_rate * grad",
+        "raw gradient steps instead of steps of unit length",
+        ("test_make_fooling_image",),
+    ),
 )
 
 
