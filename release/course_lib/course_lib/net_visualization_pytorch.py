@@ -68,7 +68,7 @@ def compute_saliency_maps(X, y, model):
     gradient without storing any in the model's parameters.
     """
     raise NotImplementedError(
-        'compute_saliency_maps is an exercise: write it in its cell in its notebook and run that cell.'
+        'compute_saliency_maps is an exercise: write it in its cell in Network_Visualization.ipynb and run that cell.'
     )
     return saliency
 
@@ -94,7 +94,7 @@ def make_fooling_image(X, target_y, model):
     learning_rate = 1
     max_iterations = 100
     raise NotImplementedError(
-        'make_fooling_image is an exercise: write it in its cell in its notebook and run that cell.'
+        'make_fooling_image is an exercise: write it in its cell in Network_Visualization.ipynb and run that cell.'
     )
     return X_fooling
 
@@ -123,7 +123,7 @@ def class_visualization_update_step(
     update img under torch.no_grad().
     """
     raise NotImplementedError(
-        'class_visualization_update_step is an exercise: write it in its cell in its notebook and run that cell.'
+        'class_visualization_update_step is an exercise: write it in its cell in Network_Visualization.ipynb and run that cell.'
     )
 
 
@@ -134,11 +134,12 @@ def create_class_visualization(
     class_names=None,
     *,
     l2_reg=1e-3,
-    learning_rate=25,
+    learning_rate=None,
     num_iterations=100,
     blur_every=10,
-    max_jitter=16,
+    max_jitter=None,
     show_every=25,
+    blur_sigma=0.5,
     image_size=IMAGE_SIZE,
     generator=None,
 ):
@@ -148,7 +149,7 @@ def create_class_visualization(
     image by a random jitter, take one `class_visualization_update_step`,
     shift it back, clamp each channel to the range that normalized pixels in
     [0, 1] cover, and every `blur_every` iterations blur it a little (sigma
-    0.5 px). Jitter and blur are implicit regularizers (Yosinski et al.
+    `blur_sigma`). Jitter and blur are implicit regularizers (Yosinski et al.
     2015): they favour images whose features survive small shifts and lack
     pixel-level noise.
 
@@ -160,11 +161,18 @@ def create_class_visualization(
     - class_names: optional mapping class index -> name, for snapshot
       titles.
     - l2_reg, learning_rate: passed to `class_visualization_update_step`.
+      The step is measured in the L2 norm of the whole image, so the same
+      value moves each pixel further on a smaller image; None (the default)
+      takes 25 for 224x224 images, scaled by image_size / 224 (about 7 for
+      64x64), which keeps the size of a step per pixel.
     - num_iterations: number of update steps.
     - blur_every: blur the image every this many iterations.
-    - max_jitter: largest jitter, in pixels, along each axis.
+    - max_jitter: largest jitter, in pixels, along each axis; None (the
+      default) takes 16 for 224x224 images, scaled by image_size / 224 (5
+      for 64x64), so that it is the same fraction of the image.
     - show_every: keep a snapshot every this many iterations (and of the
       first and the last iteration).
+    - blur_sigma: standard deviation of the blur, in pixels.
     - image_size: side of the square image; 64 for the shipped network
       trained on drawn shapes, 224 for the ImageNet network.
     - generator: optional torch.Generator for the initial noise and the
@@ -177,6 +185,12 @@ def create_class_visualization(
       ("star\\nIteration 25 / 100", image), to display together in one
       figure rather than one plot per iteration.
     """
+    # 1. The original defaults are for 224x224 images; scale them to this one.
+    if learning_rate is None:
+        learning_rate = 25 * image_size / 224
+    if max_jitter is None:
+        max_jitter = round(16 * image_size / 224)
+
     model.eval()
     model.to(dtype)
     if class_names is not None:
@@ -194,7 +208,7 @@ def create_class_visualization(
     img.requires_grad_(True)
     snapshots = []
     for t in range(num_iterations):
-        # 1. Step on a randomly shifted copy of the image, then shift it back.
+        # 2. Step on a randomly shifted copy of the image, then shift it back.
         shift = torch.randint(0, max_jitter + 1, (2,), generator=generator)
         ox, oy = shift.tolist()
         with torch.no_grad():
@@ -205,12 +219,12 @@ def create_class_visualization(
         with torch.no_grad():
             img.copy_(jitter(img, -ox, -oy))
 
-            # 2. Regularize: clamp to valid pixels, blur now and then.
+            # 3. Regularize: clamp to valid pixels, blur now and then.
             img.copy_(torch.maximum(torch.minimum(img, high), low))
             if t % blur_every == 0:
-                blur_image(img, sigma=0.5)
+                blur_image(img, sigma=blur_sigma)
 
-        # 3. Keep a snapshot for display.
+        # 4. Keep a snapshot for display.
         if t == 0 or (t + 1) % show_every == 0 or t == num_iterations - 1:
             title = f"{name}\nIteration {t + 1} / {num_iterations}"
             snapshots.append((title, deprocess(img)))

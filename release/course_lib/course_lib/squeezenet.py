@@ -9,7 +9,9 @@ needed.
 Two pretrained models are available through `load_pretrained`:
 
 - the default, shipped with the library: SqueezeNet 1.1 trained on the drawn shapes
-  of `course_lib.shape_images` (64x64 images, a dozen classes);
+  of `course_lib.shape_images` (64x64 images, a dozen classes), without the ReLU
+  on its class maps (`final_relu=False`, see `SqueezeNet`), so that every class
+  score has a gradient with respect to the image;
 - SqueezeNet 1.1 trained on ImageNet, given the path of torchvision's weight file.
 """
 
@@ -22,7 +24,7 @@ from torch import nn
 # The weights trained by `benchmarks/train_squeezenet.py`, and their SHA-256.
 SHAPES_WEIGHTS = Path(__file__).parent / "data" / "squeezenet_shapes.pt"
 SHAPES_WEIGHTS_SHA256 = (
-    "aad36c99b3491e28377d63b95ee2d4fedaf31085c1aa2fac50ebcb58b2503c50"
+    "742975e42b1fca1bdb2b5116f20cb2e40e3fbe78cd7fe3937d799e06b56c6c2b"
 )
 
 
@@ -59,14 +61,20 @@ class Fire(nn.Module):
 class SqueezeNet(nn.Module):
     """SqueezeNet 1.1: maps images (N, 3, H, W) to class scores (N, num_classes).
 
-    The scores are the spatial average of a ReLU'd 1x1-conv class map, so they are
-    never negative. The average pooling adapts to the input size: any image of at
-    least 32x32 pixels works (224x224 for the ImageNet weights, 64x64 for the shapes).
+    The scores are the spatial average of a 1x1-conv class map. In the published
+    network (final_relu=True) the class map goes through a ReLU first, so scores are
+    never negative, and a class whose map is negative everywhere scores exactly zero
+    with zero gradient. With final_relu=False that ReLU, `classifier[2]`, is an
+    identity: the scores are then ordinary logits, which never stop responding to the
+    image. The module indices and the state dict are the same either way. The average
+    pooling adapts to the input size: any image of at least 32x32 pixels works
+    (224x224 for the ImageNet weights, 64x64 for the shapes).
     """
 
-    def __init__(self, num_classes=1000, dropout=0.5):
+    def __init__(self, num_classes=1000, dropout=0.5, final_relu=True):
         super().__init__()
         self.num_classes = num_classes
+        self.final_relu = final_relu
         self.features = nn.Sequential(
             nn.Conv2d(3, 64, kernel_size=3, stride=2),
             nn.ReLU(inplace=True),
@@ -86,7 +94,7 @@ class SqueezeNet(nn.Module):
         self.classifier = nn.Sequential(
             nn.Dropout(p=dropout),
             final_conv,
-            nn.ReLU(inplace=True),
+            nn.ReLU(inplace=True) if final_relu else nn.Identity(),
             nn.AdaptiveAvgPool2d((1, 1)),
         )
 
@@ -139,7 +147,10 @@ def load_pretrained(path=None):
         model = squeezenet1_1(weights=path, num_classes=1000)
     else:
         checkpoint = _load_shapes_checkpoint()
-        model = SqueezeNet(num_classes=len(checkpoint["class_names"]))
+        model = SqueezeNet(
+            num_classes=len(checkpoint["class_names"]),
+            final_relu=checkpoint.get("final_relu", True),
+        )
         state_dict = {k: v.float() for k, v in checkpoint["state_dict"].items()}
         model.load_state_dict(state_dict, strict=True)
 
@@ -151,7 +162,8 @@ def load_pretrained(path=None):
 
 
 def _load_shapes_checkpoint():
-    """The shipped checkpoint: {"state_dict" (float16), "class_names", "image_size"}."""
+    """The shipped checkpoint: {"state_dict" (float16), "class_names", "image_size",
+    "final_relu"}."""
     if not SHAPES_WEIGHTS.exists():
         raise FileNotFoundError(
             f"The pretrained weights {SHAPES_WEIGHTS} are missing. They ship with the "
