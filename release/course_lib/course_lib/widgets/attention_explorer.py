@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from course_lib.image_utils import image_from_url
-from course_lib.widgets.latent_explorer import in_live_kernel
+from course_lib.widgets import in_live_kernel
 
 
 def self_attention_weights(model, features, words):

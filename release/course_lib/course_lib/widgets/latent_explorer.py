@@ -11,7 +11,6 @@ cannot render it draws a static grid instead, one walk per row, t across.
 """
 
 import io
-import os
 
 import matplotlib.image
 import matplotlib.pyplot as plt
@@ -19,18 +18,9 @@ import numpy as np
 import torch
 
 from course_lib.gan_pytorch import NOISE_DIM, deprocess_img
+from course_lib.widgets import in_live_kernel
 
 
-def in_live_kernel():
-    """True in a Jupyter kernel that is not being run by the autograder."""
-    if os.environ.get("NBGRADER_EXECUTION"):
-        return False
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 class LatentExplorer:

@@ -14,7 +14,6 @@ own class and the model's top predictions.
 """
 
 import io
-import os
 
 import matplotlib.image
 import matplotlib.pyplot as plt
@@ -23,18 +22,9 @@ import torch
 
 from course_lib import net_visualization_pytorch
 from course_lib.image_preprocessing import preprocess
+from course_lib.widgets import in_live_kernel
 
 
-def in_live_kernel():
-    """True in a Jupyter kernel that is not being run by the autograder."""
-    if os.environ.get("NBGRADER_EXECUTION"):
-        return False
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 class SaliencyExplorer:
