@@ -30,9 +30,11 @@ c.Execute.timeout = 300
 c.OverwriteCells.add_missing_cells = True
 
 # Feedback shows each test cell's verdicts, never the hidden tests' code: nbgrader
-# would otherwise print the restored hidden region in the feedback HTML.
+# would otherwise print the restored hidden region in the feedback HTML, and an
+# error's traceback would quote it.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "course_lib.tooling.feedback.ShortTestTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
