@@ -341,7 +341,10 @@ def captioning_loss(points):
 
             numeric = numeric_gradient(f, param.copy(), np.array(1.0))
             outcomes.append(
-                compare(f"grads[{name!r}]", grads.get(name), numeric, GRADIENT_TOL, error=norm_error)
+                compare(
+                    f"grads[{name!r}]", grads.get(name), numeric, GRADIENT_TOL,
+                    error=norm_error,
+                )
             )
         return outcomes
 
