@@ -14,6 +14,24 @@ from course_lib.rnn_layers import *
 """
 
 
+def exec_cells(imports, references, edits=None, skip=()):
+    """Exec a notebook's `imports` and the exercise cells of `references` in a fresh
+    namespace, as the notebook would, with `edits` ({reference: (old, new)})
+    planted and the cells in `skip` left out. Returns the namespace."""
+    namespace = {}
+    exec(imports, namespace)
+    for reference in references:
+        if reference in skip:
+            continue
+        source = exercises.cell_source(exercises.find(reference))
+        if edits and reference in edits:
+            old, new = edits[reference]
+            assert old in source, f"{old!r} not in {reference}"
+            source = source.replace(old, new)
+        exec(source, namespace)
+    return namespace
+
+
 @pytest.fixture
 def rng():
     """A fresh, seeded NumPy generator for each test."""
@@ -35,17 +53,6 @@ def solution_cells(monkeypatch):
         monkeypatch.setattr(rnn.CaptioningRNN, name, getattr(rnn.CaptioningRNN, name))
 
     def run(references, edits=None, skip=()):
-        namespace = {}
-        exec(NOTEBOOK_IMPORTS, namespace)
-        for reference in references:
-            if reference in skip:
-                continue
-            source = exercises.cell_source(exercises.find(reference))
-            if edits and reference in edits:
-                old, new = edits[reference]
-                assert old in source, f"{old!r} not in {reference}"
-                source = source.replace(old, new)
-            exec(source, namespace)
-        return namespace
+        return exec_cells(NOTEBOOK_IMPORTS, references, edits, skip)
 
     return run

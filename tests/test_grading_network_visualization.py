@@ -5,7 +5,7 @@ import pytest
 
 from course_lib import exercise
 from course_lib.grading import network_visualization as hidden
-from course_lib.tooling import exercises
+from conftest import exec_cells
 
 # What the notebook's set-up cell imports before its exercise cells.
 NOTEBOOK_IMPORTS = """
@@ -42,18 +42,7 @@ def notebook(monkeypatch):
                             getattr(net_visualization_pytorch, name))
 
     def run(edits=None, skip=()):
-        namespace = {}
-        exec(NOTEBOOK_IMPORTS, namespace)
-        for reference in CELLS:
-            if reference in skip:
-                continue
-            source = exercises.cell_source(exercises.find(reference))
-            if edits and reference in edits:
-                old, new = edits[reference]
-                assert old in source, f"{old!r} not in {reference}"
-                source = source.replace(old, new)
-            exec(source, namespace)
-        return namespace
+        return exec_cells(NOTEBOOK_IMPORTS, CELLS, edits, skip)
 
     return run
 
