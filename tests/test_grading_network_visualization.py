@@ -142,3 +142,12 @@ def test_inputs_differ_between_students(monkeypatch):
     a = hidden._seed("saliency_maps/model")
     monkeypatch.setenv("COURSE_STUDENT_ID", "grace")
     assert hidden._seed("saliency_maps/model") != a
+
+
+@pytest.mark.parametrize("student", [f"student{i:02d}" for i in range(40)])
+def test_reference_earns_every_point_for_every_student(notebook, monkeypatch, student):
+    """Each student's inputs and fooling targets differ; correct code must pass on
+    all of them."""
+    monkeypatch.setenv("COURSE_STUDENT_ID", student)
+    notebook()
+    assert scores() == POINTS

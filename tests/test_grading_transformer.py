@@ -233,3 +233,11 @@ def test_overfit_reads_the_final_loss_of_a_complete_run(history, score, capsys):
     assert hidden.overfit(2, solver(history)) == score
     out = capsys.readouterr().out
     assert ("FAIL" in out) == (score == 0)
+
+
+@pytest.mark.parametrize("student", [f"student{i:02d}" for i in range(40)])
+def test_reference_earns_every_point_for_every_student(notebook, monkeypatch, student):
+    """Each student's inputs differ; correct code must pass on all of them."""
+    monkeypatch.setenv("COURSE_STUDENT_ID", student)
+    notebook()
+    assert scores() == POINTS
