@@ -71,7 +71,7 @@ from IPython.display import display
 from torch.utils.data import DataLoader
 
 from course_lib import gan_pytorch
-from course_lib.checks import report
+from course_lib.checks import report, report_equal
 from course_lib.digits import Digits
 from course_lib.exercise import exercise
 from course_lib.gan_pytorch import *  # noqa: F403  helpers, and what you write
@@ -139,10 +139,14 @@ display(show_images(images[:64].reshape(64, 784)))
 torch.manual_seed(231)
 z = sample_noise(3, 4)
 np_z = z.cpu().numpy()
-print("a tensor:", torch.is_tensor(z))
-print("shape:", tuple(z.shape), " expected: (3, 4)")
-print("inside [-1, 1]:", bool(np.all(np_z >= -1.0) and np.all(np_z <= 1.0)))
-print("both signs:", bool(np.any(np_z < 0.0) and np.any(np_z > 0.0)))
+report_equal("a tensor", torch.is_tensor(z), True, "return a torch tensor")
+report_equal("shape", tuple(z.shape), (3, 4), "batch_size rows of dim values")
+report_equal("inside [-1, 1]",
+             bool(np.all(np_z >= -1.0) and np.all(np_z <= 1.0)), True,
+             "map uniform [0, 1) noise onto [-1, 1)")
+report_equal("both signs",
+             bool(np.any(np_z < 0.0) and np.any(np_z > 0.0)), True,
+             "map uniform [0, 1) noise onto [-1, 1)")
 
 plt.figure(figsize=(5, 2.5))
 plt.hist(sample_noise(1000, 10).flatten().numpy(), bins=20, range=(-1, 1))
@@ -190,11 +194,8 @@ hidden.sample_noise(2)
 # %% [test] id=test_discriminator points=2
 def test_discriminator(true_count=267009):
     count = count_params(discriminator())
-    if count == true_count:
-        print("Correct number of parameters in the discriminator.")
-    else:
-        print(f"{count} parameters in the discriminator, expected "
-              f"{true_count}: check the architecture.")
+    report_equal("parameters in the discriminator", count, true_count,
+                 "check the architecture")
 
 
 test_discriminator()
@@ -219,11 +220,8 @@ hidden.discriminator(2)
 # %% [test] id=test_generator points=2
 def test_generator(true_count=1858320):
     count = count_params(generator(4))
-    if count == true_count:
-        print("Correct number of parameters in the generator.")
-    else:
-        print(f"{count} parameters in the generator, expected "
-              f"{true_count}: check the architecture.")
+    report_equal("parameters in the generator", count, true_count,
+                 "check the architecture")
 
 
 test_generator()
@@ -308,9 +306,9 @@ hidden.generator_loss(2)
 # %% [test] id=test_get_optimizer points=1
 optimizer = get_optimizer(discriminator())
 settings = optimizer.param_groups[0]
-print(type(optimizer).__name__, " expected: Adam")
-print("lr:", settings["lr"], " expected: 0.001")
-print("betas:", tuple(settings["betas"]), " expected: (0.5, 0.999)")
+report_equal("optimizer", type(optimizer).__name__, "Adam")
+report_equal("lr", settings["lr"], 0.001)
+report_equal("betas", tuple(settings["betas"]), (0.5, 0.999))
 ### BEGIN HIDDEN TESTS
 from course_lib.grading import gan as hidden
 hidden.get_optimizer(1)
@@ -523,11 +521,8 @@ print("output shape:", tuple(build_dc_classifier(batch_size)(data).shape))
 # %% [test] id=test_dc_classifier points=2
 def test_dc_classifier(true_count=1102721):
     count = count_params(build_dc_classifier(batch_size))
-    if count == true_count:
-        print("Correct number of parameters in the classifier.")
-    else:
-        print(f"{count} parameters in the classifier, expected "
-              f"{true_count}: check the architecture.")
+    report_equal("parameters in the classifier", count, true_count,
+                 "check the architecture")
 
 
 test_dc_classifier()
@@ -572,11 +567,8 @@ print("output shape:", tuple(test_g_gan(fake_seed).shape))
 # %% [test] id=test_dc_generator points=3
 def test_dc_generator(true_count=6580801):
     count = count_params(build_dc_generator(4))
-    if count == true_count:
-        print("Correct number of parameters in the generator.")
-    else:
-        print(f"{count} parameters in the generator, expected "
-              f"{true_count}: check the architecture.")
+    report_equal("parameters in the generator", count, true_count,
+                 "check the architecture")
 
 
 test_dc_generator()
@@ -691,8 +683,10 @@ x_values, y_values = alternating_gradient_steps(1.0, 1.0, 1.0, 6)
 print("t   " + "".join(f"{t:>7d}" for t in range(len(x_values))))
 print("y_t " + "".join(f"{v:>7.2f}" for v in y_values))
 print("x_t " + "".join(f"{v:>7.2f}" for v in x_values))
-print("7 values each:", len(x_values) == 7 and len(y_values) == 7)
-print("starts at (1, 1):", (x_values[0], y_values[0]) == (1.0, 1.0))
+report_equal("values of x and of y", (len(x_values), len(y_values)), (7, 7),
+             "the start and six steps")
+report_equal("start", (x_values[0], y_values[0]), (1.0, 1.0),
+             "the lists begin with the starting point")
 
 grid = np.linspace(-2.5, 2.5, 101)
 X, Y = np.meshgrid(grid, grid)

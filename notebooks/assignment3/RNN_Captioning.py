@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 
 from course_lib import rnn_layers
 from course_lib.captioning_solver import CaptioningSolver
-from course_lib.checks import rel_error, report
+from course_lib.checks import rel_error, report, report_below
 from course_lib.classifiers.rnn import CaptioningRNN
 from course_lib.coco_utils import (
     decode_captions,
@@ -467,7 +467,7 @@ plt.title("Training loss")
 plt.show()
 
 # %% [test] id=test_overfit points=2
-print("Final loss:", small_rnn_solver.loss_history[-1])
+report_below("final loss", small_rnn_solver.loss_history[-1], 0.1)
 ### BEGIN HIDDEN TESTS
 from course_lib.grading import rnn_captioning as hidden
 hidden.overfit(2, small_rnn_solver, threshold=0.1)

@@ -36,7 +36,7 @@ from torch.nn import functional as F
 from course_lib.captioning_solver_transformer import (
     CaptioningSolverTransformer,
 )
-from course_lib.checks import report_close
+from course_lib.checks import report_below, report_close
 from course_lib.classifiers.transformer import CaptioningTransformer
 from course_lib.coco_utils import (
     decode_captions,
@@ -356,7 +356,7 @@ plt.title("Training loss")
 plt.show()
 
 # %% [test] id=test_transformer_overfit points=2
-print("Final loss:", transformer_solver.loss_history[-1])
+report_below("final loss", transformer_solver.loss_history[-1], 0.03)
 ### BEGIN HIDDEN TESTS
 from course_lib.grading import transformer_captioning as hidden
 hidden.overfit(2, transformer_solver, threshold=0.03, iterations=200)
