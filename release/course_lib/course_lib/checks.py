@@ -2,9 +2,27 @@
 
 The autograder runs the same lines, so a student sees here the verdicts it gives on
 them; its hidden tests then check more inputs and shapes.
+
+A failed check prints its line and goes on, so the rest of a cell still runs; under
+`nbgrader validate` (which sets NBGRADER_EXECUTION=validate) it also raises
+CheckFailed, so validation names the cell instead of reporting success. The
+autograder only prints: the hidden tests below the checks then still grade the cell,
+with partial credit.
 """
 
+import os
+
 import numpy as np
+
+
+class CheckFailed(AssertionError):
+    """A visible check failed while `nbgrader validate` ran the notebook."""
+
+
+def _say(line, passed):
+    print(line)
+    if not passed and os.environ.get("NBGRADER_EXECUTION") == "validate":
+        raise CheckFailed(line)
 
 
 def rel_error(x, y):
@@ -21,17 +39,16 @@ def report(name, received, expected, tol):
     its report.
     """
     if received is None:
-        print(f"{name}: got None; the function must return an array here")
+        _say(f"{name}: got None  <-- return an array here", False)
         return
     received, expected = np.asarray(received), np.asarray(expected)
     if received.shape != expected.shape:
-        print(
-            f"{name}: shape {received.shape}, expected {expected.shape}  <-- check the shapes"
-        )
+        line = f"{name}: shape {received.shape}, expected {expected.shape}"
+        _say(line + "  <-- check the shapes", False)
         return
     error = rel_error(received, expected)
     verdict = "ok" if error < tol else f"<-- too large, should be below {tol:.0e}"
-    print(f"{name} error: {error:.2e}  {verdict}")
+    _say(f"{name} error: {error:.2e}  {verdict}", error < tol)
 
 
 def report_close(name, received, expected, atol):
@@ -43,19 +60,35 @@ def report_close(name, received, expected, atol):
     (detached and copied to the CPU first).
     """
     if received is None:
-        print(f"{name}: got None; the function must return an array here")
+        _say(f"{name}: got None  <-- return an array here", False)
         return
     if hasattr(received, "detach"):  # a torch tensor, maybe part of a graph
         received = received.detach().cpu().numpy()
     received = np.asarray(received, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
     if received.shape != expected.shape:
-        print(
-            f"{name}: shape {received.shape}, expected {expected.shape}  <-- check the shapes"
-        )
+        line = f"{name}: shape {received.shape}, expected {expected.shape}"
+        _say(line + "  <-- check the shapes", False)
         return
     difference = float(np.max(np.abs(received - expected)))
     verdict = (
         "ok" if difference < atol else f"<-- too large, should be below {atol:.0e}"
     )
-    print(f"{name} max difference: {difference:.2e}  {verdict}")
+    _say(f"{name} max difference: {difference:.2e}  {verdict}", difference < atol)
+
+
+def report_equal(name, received, expected, hint=""):
+    """Print `received` beside `expected` and a verdict, for values that must match
+    exactly: counts, shapes, types, settings. `hint` says where to look if not."""
+    if received == expected:
+        _say(f"{name}: {received}  ok", True)
+    else:
+        line = f"{name}: {received}, expected {expected}  <-- {hint or 'not equal'}"
+        _say(line, False)
+
+
+def report_below(name, value, limit):
+    """Print `value` and a verdict: it must be below `limit` (a final loss, say)."""
+    value = float(value)
+    verdict = "ok" if value < limit else f"<-- should be below {limit:g}"
+    _say(f"{name}: {value:.4g}  {verdict}", value < limit)
