@@ -5,6 +5,8 @@ course release    build, then generate the student notebooks with nbgrader
 course check      fail if source/ or release/ differ from what a build makes
 course demo       release, grade three sample submissions, print the gradebook
 course mutants    grade planted mistakes and correct alternatives (mutation testing)
+course autograde  grade a class: sandboxed, in parallel, resumable (see autograde_cli.py)
+course report     the TA report of an assignment's batches
 """
 
 import argparse
@@ -12,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import build, demo, mutants
+from . import autograde_cli, batch, build, demo, mutants
 from .exercises import ExerciseError
 from .template import TemplateError
 
@@ -137,6 +139,7 @@ def parser():
         help="build the scratch course in DIR and keep it (nbgrader path)",
     )
     m.set_defaults(run=cmd_mutants)
+    autograde_cli.add_commands(sub)
     return p
 
 
@@ -148,7 +151,9 @@ def main(argv=None):
     )
     try:
         return args.run(args)
-    except (build.BuildError, ExerciseError, TemplateError) as error:
+    except (
+        build.BuildError, ExerciseError, TemplateError, batch.BatchError
+    ) as error:
         print(f"course {args.command}: {error}", file=sys.stderr)
         return EXIT_FAILED
 

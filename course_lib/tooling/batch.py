@@ -1,0 +1,421 @@
+"""Autograde a whole class: every notebook of every submission, safely, in parallel.
+
+    course autograde assignment3 --workers 2
+    course autograde assignment3 --dask local --workers 4
+    course autograde assignment3 --dask tcp://scheduler:8786
+
+The coordinator (this module, one process) reads the submissions and makes one
+`worker.Job` per notebook of each student. A job carries its files and a scratch
+gradebook as bytes and is graded by `nbgrader autograde` in a scratch course of its
+own, the kernel in the sandbox; jobs run in threads of this process (`--workers`)
+or on a Dask cluster (`--dask`: a local cluster of processes, or a scheduler's
+address to use other machines; those need this kit installed, not the course).
+
+As each job finishes, the coordinator alone writes its grades into the course's
+gradebook (merge.py), copies its autograded notebook into autograded/, and appends
+a line to the journal (journal.py). A notebook is graded again only when its
+journal line is missing, its submission changed, or the gradebook lost it; so a
+batch that is interrupted and started again grades only what is missing.
+
+What never reaches a worker is settled here: a notebook that is missing (zero
+points) or that is not valid JSON (zero, for a TA to review). Files over
+`max_file_mib` in a submission are left out and reported.
+"""
+
+import hashlib
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from traitlets.config import PyFileConfigLoader
+
+from . import journal, merge, sandbox, tamper, worker
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+
+
+class BatchError(Exception):
+    """The batch cannot start; the message says why and what to do."""
+
+
+@dataclass
+class Options:
+    workers: int = 1
+    dask: str = ""  # "", "local" or a scheduler address
+    sandboxed: bool = True
+    db_url: str = ""  # default: nbgrader's, from the course's nbgrader_config.py
+    students: tuple = ()  # default: every student with a submission
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    max_file_mib: int = 50  # larger files of a submission are left out
+    prepare_data: bool = True  # build the datasets the notebooks read, first
+
+
+@dataclass
+class Outcome:
+    """What happened to one notebook of one student in this batch."""
+
+    student: str
+    notebook: str
+    status: str  # graded, killed, timeout, unreadable, failed, missing, skipped
+    seconds: float = 0.0
+    problems: list = field(default_factory=list)
+
+
+@dataclass
+class Course:
+    """The paths and nbgrader settings a batch needs."""
+
+    root: Path
+    assignment: str
+    db_url: str
+    course_id: str
+    config_text: str
+
+    @classmethod
+    def load(cls, root, assignment, db_url=""):
+        root = Path(root).resolve()
+        config_path = root / "nbgrader_config.py"
+        if not config_path.exists():
+            raise BatchError(f"{root} has no nbgrader_config.py; is it the course root?")
+        config = PyFileConfigLoader(config_path.name, path=str(root)).load_config()
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=config)
+        coursedir.root = str(root)
+        return cls(
+            root,
+            assignment,
+            db_url or coursedir.db_url,
+            coursedir.course_id,
+            config_path.read_text(),
+        )
+
+    def submitted(self, student):
+        return self.root / "submitted" / student / self.assignment
+
+    def autograded(self, student):
+        return self.root / "autograded" / student / self.assignment
+
+    def students(self):
+        return sorted(
+            p.parent.name
+            for p in (self.root / "submitted").glob(f"*/{self.assignment}")
+            if p.is_dir()
+        )
+
+
+# ---------------------------------------------------------------------------
+# Reading the submissions
+
+
+def fingerprint(folder):
+    """A digest of a submission folder's file names, sizes and modification times:
+    it changes when the student submits again."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _timestamp(folder):
+    from nbgrader.utils import parse_utc
+
+    path = Path(folder) / "timestamp.txt"
+    try:
+        return parse_utc(path.read_text().strip()) if path.exists() else None
+    except ValueError:
+        return None
+
+
+def _job_files(course, student, notebook, limit):
+    """The scratch course's files for one notebook; and the files left out."""
+    files, left_out = {}, []
+    submitted = course.submitted(student)
+    for path in sorted(submitted.rglob("*")):
+        if not path.is_file() or path.suffix == ".ipynb" and path.name != notebook:
+            continue
+        if path.stat().st_size > limit:
+            left_out.append(f"file {path.relative_to(submitted)} left out "
+                            f"({path.stat().st_size / MiB:.0f} MiB)")
+            continue
+        files[f"submitted/{student}/{course.assignment}/{path.relative_to(submitted)}"] = (
+            path.read_bytes()
+        )
+    # The student's notebooks of other assignments, for notebooks that read them.
+    for path in sorted((course.root / "submitted" / student).glob("*/*.ipynb")):
+        other = path.parent.name
+        if other != course.assignment and path.stat().st_size <= limit:
+            files[f"autograded/{student}/{other}/{path.name}"] = path.read_bytes()
+    source = course.root / "source" / course.assignment
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and path.suffix != ".ipynb" and "__pycache__" not in path.parts:
+            files[f"source/{course.assignment}/{path.relative_to(source)}"] = (
+                path.read_bytes()
+            )
+    return files, left_out
+
+
+def _released(course, notebook):
+    path = course.root / "release" / course.assignment / notebook
+    return nbformat.read(path, 4) if path.exists() else None
+
+
+# ---------------------------------------------------------------------------
+# Planning
+
+
+@dataclass
+class Plan:
+    jobs: list  # of worker.Job
+    flags: dict  # job key -> tampering flags
+    settled: list  # (key, status, reason, timestamp) decided without grading
+    skipped: list  # keys graded by an earlier run
+
+
+def plan(course, gb, options, notebooks, gradebook_bytes):
+    """Split the class into jobs to grade, notebooks settled here, and notebooks an
+    earlier run graded already."""
+    done = journal.entries(course.root, course.assignment)
+    students = options.students or course.students()
+    result = Plan([], {}, [], [])
+    data_dir = _data_dir() if options.sandboxed else ""
+    for student in students:
+        folder = course.submitted(student)
+        print_ = fingerprint(folder)
+        timestamp = _timestamp(folder)
+        for notebook in notebooks:
+            key = (course.assignment, student, notebook)
+            entry = done.get((student, notebook))
+            if entry and entry["fingerprint"] == print_ and merge.has_notebook(gb, key):
+                result.skipped.append(key)
+                continue
+            path = folder / notebook
+            if not path.exists():
+                result.settled.append((key, "missing", "notebook missing from the "
+                                       "submission", timestamp, print_))
+                continue
+            try:
+                nb = nbformat.read(path, 4)
+            except Exception as error:  # any way a file can fail to be a notebook
+                reason = f"not a readable notebook ({type(error).__name__})"
+                result.settled.append((key, "unreadable", reason, timestamp, print_))
+                continue
+            released = _released(course, notebook)
+            flags = tamper.review(nb, released) if released is not None else []
+            files, left_out = _job_files(
+                course, student, notebook, options.max_file_mib * MiB
+            )
+            result.flags[key] = flags + left_out
+            result.jobs.append(
+                worker.Job(
+                    course.assignment,
+                    student,
+                    notebook,
+                    print_,
+                    files,
+                    gradebook_bytes,
+                    course.config_text,
+                    options.limits.as_dict(),
+                    options.sandboxed,
+                    data_dir,
+                )
+            )
+    return result
+
+
+def _data_dir():
+    """The generated datasets' folder, if there is one, for kernels to read."""
+    from course_lib.cache import data_home
+
+    home = data_home()
+    return str(home) if home.exists() else ""
+
+
+def prepare_datasets():
+    """Build the datasets the notebooks read, so that kernels, which cannot write
+    them, find them complete."""
+    from course_lib import captions_synth, digits, shape_images
+
+    captions_synth.dataset_dir()
+    digits.load_embedded("train")
+    for split in ("train", "val"):
+        shape_images.load_shape_images(split)
+
+
+# ---------------------------------------------------------------------------
+# Running the jobs
+
+
+def run_local(jobs, workers):
+    """Grade `jobs` in `workers` threads; yield each Result as it is ready."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(worker.grade, job) for job in jobs]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def run_dask(jobs, address, workers):
+    """Grade `jobs` on Dask: a local cluster of `workers` processes (one thread
+    each) when `address` is "local", else the scheduler at `address`."""
+    try:
+        from distributed import Client, LocalCluster, as_completed as completed
+    except ImportError as error:
+        raise BatchError(
+            "Dask is not installed: pip install 'dask[distributed]' (it is in the "
+            "kit's `course` extra)"
+        ) from error
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit=0,
+        )
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        futures = client.map(worker.grade, jobs, pure=False)
+        for future in completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ---------------------------------------------------------------------------
+# The coordinator: the one writer
+
+
+def _write_autograded(course, result):
+    """Put a graded notebook's files in autograded/<student>/<assignment>/."""
+    _, student, _ = result.job_key
+    folder = course.autograded(student)
+    folder.mkdir(parents=True, exist_ok=True)
+    for relative, content in result.files.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(f".{target.name}.part")
+        staging.write_bytes(content)
+        os.replace(staging, target)
+
+
+def _remove_autograded(course, key):
+    _, student, notebook = key
+    (course.autograded(student) / notebook).unlink(missing_ok=True)
+
+
+def _journal(course, gb, key, fingerprint, status, seconds, problems):
+    score, max_score = merge.notebook_score(gb, key)
+    journal.append(
+        course.root,
+        course.assignment,
+        {
+            "student": key[1],
+            "notebook": key[2],
+            "fingerprint": fingerprint,
+            "status": status,
+            "seconds": round(seconds, 2),
+            "score": score,
+            "max_score": max_score,
+            "problems": problems,
+        },
+    )
+
+
+def merge_result(course, gb, result, flags):
+    """Record one finished job: gradebook, autograded/ and journal, in this order."""
+    problems = list(flags) + result.problems
+    if result.graded:
+        merge.record_graded(gb, result, flagged=bool(problems))
+        _write_autograded(course, result)
+    else:
+        merge.record_not_graded(gb, result.job_key, "; ".join(result.problems),
+                                result.timestamp)
+        _remove_autograded(course, result.job_key)
+    _journal(course, gb, result.job_key, result.fingerprint, result.status,
+             result.seconds, problems)
+    return Outcome(result.job_key[1], result.job_key[2], result.status,
+                   result.seconds, problems)
+
+
+def settle(course, gb, key, status, reason, timestamp, print_):
+    """Record a notebook decided without grading (missing or unreadable)."""
+    merge.record_not_graded(gb, key, reason, timestamp, review=status != "missing")
+    _remove_autograded(course, key)
+    _journal(course, gb, key, print_, status, 0.0, [reason])
+    return Outcome(key[1], key[2], status, 0.0, [reason])
+
+
+def run(root, assignment, options=None, progress=print):
+    """Grade `assignment` for the class; return one Outcome per notebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    options = options or Options()
+    course = Course.load(root, assignment, options.db_url)
+    if options.sandboxed:
+        reason = sandbox.unavailable_reason()
+        if reason:
+            raise BatchError(f"cannot grade in a sandbox: {reason}")
+        if options.prepare_data:
+            prepare_datasets()
+    try:
+        notebooks = merge.notebook_names(course.db_url, assignment, course.course_id)
+        template = merge.scratch_gradebook(course.db_url, assignment, course.course_id)
+    except MissingEntry:
+        raise BatchError(
+            f"assignment {assignment!r} is not in the gradebook ({course.db_url}); "
+            "release it first (course release, or nbgrader generate_assignment)"
+        ) from None
+    outcomes = []
+    with Gradebook(course.db_url, course.course_id) as gb:
+        work = plan(course, gb, options, notebooks, template)
+        outcomes += [Outcome(k[1], k[2], "skipped") for k in work.skipped]
+        for key, status, reason, timestamp, print_ in work.settled:
+            outcomes.append(settle(course, gb, key, status, reason, timestamp, print_))
+        progress(
+            f"Autograding {assignment}: {len(work.jobs)} notebooks to grade, "
+            f"{len(work.skipped)} graded before, {len(work.settled)} settled "
+            f"without grading ({_backend_name(options)})"
+        )
+        start = time.monotonic()
+        for result in _results(work.jobs, options):
+            outcome = merge_result(course, gb, result, work.flags[result.job_key])
+            outcomes.append(outcome)
+            progress(
+                f"  [{len(outcomes) - len(work.skipped) - len(work.settled)}/"
+                f"{len(work.jobs)}] {outcome.student} {outcome.notebook}: "
+                f"{outcome.status} in {outcome.seconds:.0f} s"
+            )
+        log.info("graded %d notebooks in %.0f s", len(work.jobs), time.monotonic() - start)
+    return outcomes
+
+
+def _results(jobs, options):
+    if not jobs:
+        return iter(())
+    if options.dask:
+        return run_dask(jobs, options.dask, options.workers)
+    return run_local(jobs, options.workers)
+
+
+def _backend_name(options):
+    where = f"Dask {options.dask}" if options.dask else "threads"
+    box = "sandboxed" if options.sandboxed else "NOT sandboxed"
+    return f"{options.workers} workers, {where}, {box}"
+
