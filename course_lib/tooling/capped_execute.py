@@ -35,19 +35,24 @@ class CappedExecute(Execute):
         self._kept = {}  # cell index -> bytes of output kept
         self._truncated = set()
 
+    def preprocess(self, nb, resources=None, km=None):
+        self._kept, self._truncated = {}, set()
+        return super().preprocess(nb, resources, km=km)
+
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] in SCORED:
             _shorten(msg["content"], self.max_output_bytes)
             return super().output(outs, msg, display_id, cell_index)
+        if cell_index in self._truncated:
+            return None
         size = len(json.dumps(msg["content"], default=str))
         kept = self._kept.get(cell_index, 0)
         if kept + size <= self.max_output_bytes:
             self._kept[cell_index] = kept + size
             return super().output(outs, msg, display_id, cell_index)
-        if cell_index not in self._truncated:
-            self._truncated.add(cell_index)
-            note = TRUNCATED.format(self.max_output_bytes // 1024)
-            outs.append(new_output("stream", name="stdout", text=note))
+        self._truncated.add(cell_index)
+        note = TRUNCATED.format(self.max_output_bytes // 1024)
+        outs.append(new_output("stream", name="stdout", text=note))
         return None
 
 
