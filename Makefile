@@ -1,13 +1,14 @@
 # The kit's entry points. Each target sets up what it needs on a fresh clone.
 #   make demo   build, release, grade three sample submissions, print the gradebook
 #   make test   unit tests, build checks and grading checks
+#   make bench  every benchmark in one run; writes benchmarks/RESULTS.md
 
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 COURSE := $(VENV)/bin/course
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test release check mutants clean
+.PHONY: setup demo test release check mutants bench clean
 
 setup: $(STAMP)
 
@@ -36,6 +37,11 @@ check: setup
 # Mutation testing of the grader through nbgrader (long: see reports/README.md).
 mutants: setup
 	$(COURSE) mutants
+
+# Every benchmark side by side with its reference, one BLAS/PyTorch thread, about
+# 25 minutes on two cores (see benchmarks/run.py); writes benchmarks/RESULTS.md.
+bench: setup
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) benchmarks/run.py
 
 clean:
 	rm -rf submitted autograded feedback gradebook.db grades.csv demo_scores.csv

@@ -1,0 +1,272 @@
+"""Autograding: seconds per submission and per notebook, and peak memory.
+
+The demo's three submissions (`reference`, `blank`, `buggy`, made by
+course_lib.tooling.demo) are graded twice, each time in a fresh scratch copy of
+the course:
+
+- by plain `nbgrader autograde`, one process per notebook of each student, one
+  after the other (the reference every other line is measured against);
+- by `course autograde ASSIGNMENT --workers 2`, which grades each notebook with
+  nbgrader in a scratch course of its own, its kernel in a sandbox, two at once.
+
+A student's submission is both assignments. Its plain grading time is held
+against the 90 s budget; the sandboxed batch's wall time per submission too.
+`course autograde` records each notebook's grading time in its journal
+(batches/<assignment>/journal.jsonl), which gives its per-notebook lines. Peak
+memory is that of the largest process, a notebook kernel as a rule.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from course_lib.tooling import build, demo
+
+from .report import Line, load_average
+from .timing import run_command
+
+SECTION = "Autograding"
+BUDGET = 90  # seconds per submission, both assignments
+WORKERS = 2
+PLAIN = "plain nbgrader autograde"
+SANDBOXED = f"course autograde --workers {WORKERS}"
+
+
+def measure(context):
+    students = ("blank",) if context.quick else demo.STUDENTS
+    course = scratch_course(context.root, context.scratch / "grading-plain")
+    plain = {
+        (student, notebook): autograde_notebook(course, student, assignment, notebook)
+        for assignment in course.assignments
+        for student in students
+        for notebook in notebook_names(course, assignment)
+    }
+    lines = plain_lines(plain, context.student_seconds, load_average())
+    if has_course_autograde():
+        course = scratch_course(context.root, context.scratch / "grading-sandboxed")
+        lines += sandboxed_lines(plain, *autograde_sandboxed(course, students))
+    else:
+        lines += pending_lines(plain)
+    return lines
+
+
+def scratch_course(root, target):
+    """A copy of the course with a gradebook and the demo's submissions."""
+    target.mkdir(parents=True)
+    for name in ("course.toml", "nbgrader_config.py", "pyproject.toml"):
+        shutil.copy(root / name, target / name)
+    for folder in ("notebooks", "source", "release"):
+        shutil.copytree(root / folder, target / folder, ignore=build.IGNORED)
+    course = build.Course(target)
+    for assignment in course.assignments:
+        build.generate_release(course, assignment)  # fills gradebook.db
+        demo.make_submissions(course, assignment)
+    return course
+
+
+def notebook_names(course, assignment):
+    return sorted(
+        p.name for p in (course.root / "release" / assignment).glob("*.ipynb")
+    )
+
+
+def nbgrader_env():
+    """The environment nbgrader needs: this Python's scripts first on PATH."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    return dict(os.environ, PATH=path)
+
+
+def autograde_notebook(course, student, assignment, notebook):
+    """One `nbgrader autograde` of one notebook of one student: a timing.Run."""
+    stem = Path(notebook).stem
+    command = [
+        sys.executable,
+        "-m",
+        "nbgrader",
+        "autograde",
+        assignment,
+        "--student",
+        student,
+        "--notebook",
+        stem,
+        "--force",
+        "--log-level=WARN",
+    ]
+    log = course.root / f"autograde-{student}-{stem}.log"
+    run = run_command(command, cwd=course.root, env=nbgrader_env(), log_path=log)
+    if run.returncode != 0:
+        raise RuntimeError(f"nbgrader autograde failed, see {log}:\n{run.output}")
+    return run
+
+
+def per_student(seconds_by_key):
+    """student -> the sum of its notebooks' seconds."""
+    totals = {}
+    for (student, _), seconds in seconds_by_key.items():
+        totals[student] = totals.get(student, 0.0) + seconds
+    return totals
+
+
+def plain_lines(plain, student_seconds, load):
+    """Each submission against the budget; each notebook against a student's run."""
+    wall = per_student({key: run.seconds for key, run in plain.items()})
+    cpu = per_student({key: run.cpu_seconds for key, run in plain.items()})
+    lines = []
+    for student in wall:
+        name = f"whole submission, {student}, {PLAIN}"
+        why = (
+            f"nbgrader and its kernels used {cpu[student]:.0f} s of CPU for it; the "
+            f"rest of the wall time is waiting on a shared machine (load average "
+            f"{load} as this run's grading began, on 2 cores)"
+        )
+        lines += [
+            Line(
+                SECTION,
+                f"{name}, wall",
+                wall[student],
+                BUDGET,
+                "budget",
+                1.0,
+                f"< {BUDGET} s",
+                note=why,
+            ),
+            Line(SECTION, f"{name}, CPU", cpu[student], BUDGET, "budget"),
+        ]
+    for (student, notebook), run in plain.items():
+        if student == "reference":
+            lines.append(
+                Line(
+                    SECTION,
+                    f"{notebook}, reference, {PLAIN}",
+                    run.seconds,
+                    student_seconds.get(notebook),
+                    "a student's run of it",
+                )
+            )
+    peak = max(run.peak_mib for run in plain.values())
+    lines.append(Line(SECTION, f"peak memory, {PLAIN}", peak, None, "-", unit="MiB"))
+    return lines
+
+
+def has_course_autograde():
+    """Whether the kit's `course` command has an `autograde` subcommand."""
+    command = [sys.executable, "-m", "course_lib.tooling.cli", "autograde", "--help"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    return result.returncode == 0
+
+
+def autograde_sandboxed(course, students):
+    """Wall seconds and peak MiB of `course autograde` over every assignment, and
+    (student, notebook) -> seconds from its journals."""
+    seconds, peak, journal = 0.0, 0.0, {}
+    for assignment in course.assignments:
+        command = [
+            sys.executable,
+            "-m",
+            "course_lib.tooling.cli",
+            "--root",
+            str(course.root),
+            "autograde",
+            assignment,
+            "--workers",
+            str(WORKERS),
+            "--student",
+            *students,
+        ]
+        log = course.root / f"course-autograde-{assignment}.log"
+        run = run_command(command, cwd=course.root, env=nbgrader_env(), log_path=log)
+        if run.returncode != 0:
+            raise RuntimeError(f"course autograde failed, see {log}:\n{run.output}")
+        seconds += run.seconds
+        peak = max(peak, run.peak_mib)
+        journal |= journal_seconds(course.root / "batches" / assignment)
+    return seconds, peak, journal
+
+
+def journal_seconds(folder):
+    """(student, notebook) -> grading seconds, the latest entry of each."""
+    found = {}
+    for line in (folder / "journal.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        found[entry["student"], entry["notebook"]] = entry["seconds"]
+    return found
+
+
+def sandboxed_lines(plain, wall, peak, journal):
+    """`course autograde` against plain nbgrader on the same submissions."""
+    plain_totals = per_student({key: run.seconds for key, run in plain.items()})
+    plain_mean = sum(plain_totals.values()) / len(plain_totals)
+    lines = [
+        Line(
+            SECTION,
+            f"whole submission, class mean, {SANDBOXED} (wall)",
+            wall / len(plain_totals),
+            BUDGET,
+            "budget",
+            1.0,
+            f"< {BUDGET} s",
+        ),
+        Line(
+            SECTION,
+            f"whole submission, class mean, {SANDBOXED} (wall)",
+            wall / len(plain_totals),
+            plain_mean,
+            f"{PLAIN}, mean",
+        ),
+    ]
+    for student, seconds in per_student(journal).items():
+        lines.append(
+            Line(
+                SECTION,
+                f"whole submission, {student}, {SANDBOXED} (its notebooks)",
+                seconds,
+                plain_totals[student],
+                PLAIN,
+            )
+        )
+    for (student, notebook), seconds in sorted(journal.items()):
+        if student == "reference":
+            lines.append(
+                Line(
+                    SECTION,
+                    f"{notebook}, reference, {SANDBOXED}",
+                    seconds,
+                    plain[student, notebook].seconds,
+                    PLAIN,
+                )
+            )
+    plain_peak = max(run.peak_mib for run in plain.values())
+    lines.append(
+        Line(SECTION, f"peak memory, {SANDBOXED}", peak, plain_peak, PLAIN, unit="MiB")
+    )
+    return lines
+
+
+def pending_lines(plain):
+    """Lines for `course autograde` when the kit does not have it."""
+    why = "the kit has no `course autograde` command in this checkout"
+    plain_totals = per_student({key: run.seconds for key, run in plain.items()})
+    plain_mean = sum(plain_totals.values()) / len(plain_totals)
+    return [
+        Line(
+            SECTION,
+            f"whole submission, class mean, {SANDBOXED}",
+            None,
+            BUDGET,
+            "budget",
+            1.0,
+            f"< {BUDGET} s",
+            note=why,
+        ),
+        Line(
+            SECTION,
+            f"whole submission, class mean, {SANDBOXED}",
+            None,
+            plain_mean,
+            f"{PLAIN}, mean",
+            note=why,
+        ),
+    ]
