@@ -102,15 +102,19 @@ def test_fast_run_over_the_slow_notebooks(tmp_path, catalog):
 
 @pytest.mark.slow
 def test_nbgrader_path_on_a_few_entries(tmp_path):
-    """Three entries graded end to end by nbgrader in a scratch course."""
+    """Three entries graded end to end by nbgrader, in two scratch courses side by
+    side."""
     names = ["attention-no-scale", "d-loss-labels-swapped", "g-loss-softplus"]
     report = tmp_path / "mutants.md"
-    verdicts, code = mutants.run(ROOT, only=names, report=report, keep=tmp_path / "course")
+    verdicts, code = mutants.run(
+        ROOT, only=names, report=report, keep=tmp_path / "course", jobs=2
+    )
     assert {v.entry.name: v.status for v in verdicts} == {
         "attention-no-scale": "killed",
         "d-loss-labels-swapped": "killed",
         "g-loss-softplus": "full marks",
     }
     assert code == 0
+    assert "(part 1 of 2)" in report.read_text() and "(part 2 of 2)" in report.read_text()
     assert not (ROOT / "submitted" / "mutant-attention-no-scale").exists()
     shutil.rmtree(tmp_path / "course", ignore_errors=True)

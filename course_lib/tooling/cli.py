@@ -82,6 +82,7 @@ def cmd_mutants(args):
         report=args.report,
         catalog_path=args.catalog,
         keep=args.keep,
+        jobs=args.jobs,
     )
     return EXIT_OK if code == 0 else EXIT_FAILED
 
@@ -137,6 +138,13 @@ def parser():
         "--keep",
         metavar="DIR",
         help="build the scratch course in DIR and keep it (nbgrader path)",
+    )
+    m.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="grade through N nbgrader processes side by side (default 1)",
     )
     m.set_defaults(run=cmd_mutants)
     autograde_cli.add_commands(sub)

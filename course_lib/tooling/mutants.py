@@ -35,6 +35,7 @@ import shutil
 import tempfile
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -492,6 +493,34 @@ def grade_nbgrader(course, catalog, entries):
     return results, timings, failures
 
 
+def grade_in_parts(course, catalog, entries, target, jobs):
+    """`grade_nbgrader` over `jobs` shares of the entries, each in a scratch course
+    of its own under `target` (`target` itself when jobs is 1), side by side.
+
+    Returns the merged results, and the seconds and failures per assignment and
+    part ("assignment3 (part 2 of 3)")."""
+    jobs = max(1, min(jobs, len(entries)))
+    # Entries of one notebook cost alike: deal them out in turn, notebook by notebook.
+    ordered = sorted(entries, key=lambda e: (e.notebook, e.student))
+    shares = [ordered[i::jobs] for i in range(jobs)]
+
+    def part(i):
+        folder = target if jobs == 1 else target / f"part-{i + 1}"
+        print(f"Releasing a scratch copy of the course in {folder} ...", flush=True)
+        copy = scratch_course(course.root, folder)
+        return grade_nbgrader(copy, catalog, shares[i])
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        parts = list(pool.map(part, range(jobs)))
+    results, timings, failures = {}, {}, {}
+    for i, (r, t, f) in enumerate(parts):
+        name = "{}" if jobs == 1 else f"{{}} (part {i + 1} of {jobs})"
+        results.update(r)
+        timings.update({name.format(a): s for a, s in t.items()})
+        failures.update({name.format(a): e for a, e in f.items()})
+    return results, timings, failures
+
+
 # ---------------------------------------------------------------------------
 # Verdicts and the report
 
@@ -620,8 +649,12 @@ def run(
     report=None,
     catalog_path=CATALOG,
     keep=None,
+    jobs=1,
 ):
-    """Grade the selected entries; write the report; return (verdicts, exit code)."""
+    """Grade the selected entries; write the report; return (verdicts, exit code).
+
+    Through nbgrader, `jobs` scratch courses grade a share of the entries each, side
+    by side (one `nbgrader autograde` process each)."""
     course = build.Course(Path(root).resolve())
     catalog = load_catalog(catalog_path)
     skipped = check_catalog(course, catalog)
@@ -647,9 +680,8 @@ def run(
             target = Path(keep).resolve() if keep else Path(scratch) / "course"
             if keep:
                 shutil.rmtree(target, ignore_errors=True)
-            print(f"Releasing a scratch copy of the course in {target} ...", flush=True)
-            copy = scratch_course(course.root, target)
-            results, timings, failures = grade_nbgrader(copy, catalog, entries)
+            results, timings, failures = grade_in_parts(course, catalog, entries,
+                                                        target, jobs)
             for entry in entries:
                 verdicts.append(judge(catalog, entry, results[entry.student]))
                 _print(verdicts[-1], results[entry.student])
