@@ -1,6 +1,9 @@
 # The kit's entry points. Each target sets up what it needs on a fresh clone.
 #   make demo   build, release, grade three sample submissions, print the gradebook
-#   make test   unit tests, build checks and grading checks
+#   make test   unit tests, build checks and grading checks (and the end-to-end
+#               tests when a browser is installed: see make e2e-setup)
+#   make e2e    JupyterLab and the formgrader in headless Chromium; screenshots
+#               in e2e-artifacts/
 #   make bench  every benchmark in one run; writes benchmarks/RESULTS.md
 
 VENV   := .venv
@@ -28,6 +31,21 @@ demo: setup
 test: setup
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile
 
+# The end-to-end tests drive Debian's chromium with Playwright (whose own browser
+# download needs more than a package index). Installing chromium needs root and
+# apt; where that fails, the tests skip and say so.
+E2E_BROWSER_HINT := "could not install chromium; install it with your package manager, or set E2E_CHROMIUM to a Chromium executable"
+
+e2e-setup: setup
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[e2e]'
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+		|| [ -n "$$E2E_CHROMIUM" ] \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo $(E2E_BROWSER_HINT)
+
+e2e: e2e-setup
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile tests/e2e
+
 release: setup
 	$(COURSE) release
 
@@ -44,4 +62,4 @@ bench: setup
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) benchmarks/run.py
 
 clean:
-	rm -rf submitted autograded feedback gradebook.db grades.csv demo_scores.csv
+	rm -rf submitted autograded feedback gradebook.db grades.csv demo_scores.csv e2e-artifacts
