@@ -143,14 +143,9 @@ def main(argv=None):
             load_before=report.load_average(),
         )
         lines = []
-        context.notes += METHOD + [
-            "",
-            "Load average (1 min) as each figure started:",
-            "",
-        ]
         for name in args.only or FIGURES:
             print(f"== {name}", flush=True)
-            context.notes.append(f"- {name}: {os.getloadavg()[0]:.2f}")
+            context.loads.append(f"- {name}: {report.load_average()}")
             found = measure(name, context)
             for row in report.table(found)[3:]:
                 print(row, flush=True)

@@ -64,9 +64,17 @@ def user_env(root, data_folder):
 
 
 def make(folder, target, env):
-    """Seconds `make TARGET` takes in `folder`; raise with its log if it fails."""
+    """Seconds `make TARGET` takes in `folder`; raise with its log's end if it fails."""
     log = folder / f"make-{target}.log"
     run = run_command(["make", target], cwd=folder, env=env, log_path=log)
     if run.returncode != 0:
-        raise RuntimeError(f"make {target} failed in the clone:\n{run.output[-3000:]}")
+        raise RuntimeError(
+            f"make {target} failed in the clone: {last_words(run.output)}"
+        )
     return run.seconds
+
+
+def last_words(output, count=8):
+    """The last lines of a log that are not warnings: where a failure says why."""
+    lines = [line for line in output.splitlines() if "WARNING" not in line]
+    return " / ".join(lines[-count:])

@@ -121,14 +121,16 @@ def recurrent_lines(cell, N, repeats):
 
 WHY_OUTSIDE_PRODUCTS = {
     "forward": (
-        "besides its two products a step makes passes over arrays of N x G*H: the "
-        "sum of the products and the bias, tanh (RNN), or three sigmoids, two tanh "
-        "and the cell update (LSTM); the hidden states are stacked at the end "
-        "({faults} minor page faults per call in this run, for new arrays). A "
-        "product of N = 25 rows reads all of Wx and Wh for few rows, so at small N "
-        "these passes weigh more. They are the layer's own arithmetic, not Python "
-        "overhead (a step's calls cost microseconds against its products' "
-        "hundreds): no vectorized form removes them."
+        "besides its two products a step makes passes over arrays of N x G*H (the "
+        "sum of the products and the bias; tanh for the RNN; three sigmoids, two "
+        "tanh and the cell update for the LSTM) and keeps new arrays for the "
+        "backward pass. Those new arrays cost page faults whenever the C allocator "
+        "has handed the previous call's memory back to the system ({faults} minor "
+        "faults per call in this run, about 3 ms per thousand). glibc's malloc "
+        "keeps its memory once large blocks have been freed, as after PyTorch has "
+        "run in the process: that is why the same forward pass measures faster in "
+        "the line against PyTorch. Neither is Python overhead (a step's calls cost "
+        "microseconds), so no vectorized form of the loop removes them."
     ),
     "backward": (
         "each step returns its weight gradients x_t^T da and h^T da as new arrays "
