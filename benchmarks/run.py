@@ -1,7 +1,7 @@
 """Run every benchmark of the kit in one run and write benchmarks/RESULTS.md.
 
     make bench                              # = the command below, one BLAS thread
-    python benchmarks/run.py [--only layers training] [--quick] [--out PATH]
+    python benchmarks/run.py [--only layers training] [--skip clone] [--quick]
 
 Figures, in the order they run: data loading, reference layers, captioning
 training, student time of each notebook, autograding, and a fresh clone's
@@ -113,12 +113,28 @@ def measure(name, context):
     except Exception as error:  # noqa: BLE001 (any failure is reported, not fatal)
         why = f"the figure failed: {type(error).__name__}: {error}"
         why = " ".join(why.split())[:600]
-        return [report.Line(name, f"{name}: not measured", None, None, "-", note=why)]
+        return [
+            report.Line(
+                FIGURES[name].SECTION,
+                f"{name}: not measured",
+                None,
+                None,
+                "-",
+                note=why,
+            )
+        ]
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", nargs="+", choices=FIGURES, help="run only these figures")
+    p.add_argument("--skip", nargs="+", choices=FIGURES, default=[], help="leave out")
+    p.add_argument(
+        "--note",
+        action="append",
+        default=[],
+        help="a line for the page's notes, e.g. why a figure was left out",
+    )
     p.add_argument(
         "--quick",
         action="store_true",
@@ -143,13 +159,26 @@ def main(argv=None):
             load_before=report.load_average(),
         )
         lines = []
-        for name in args.only or FIGURES:
+        context.notes += [f"- {note}" for note in args.note]
+        for name in args.only or [f for f in FIGURES if f not in args.skip]:
             print(f"== {name}", flush=True)
             context.loads.append(f"- {name}: {report.load_average()}")
             found = measure(name, context)
             for row in report.table(found)[3:]:
                 print(row, flush=True)
             lines += found
+        for name in args.skip:
+            why = "left out of this run with --skip; the notes say why"
+            lines.append(
+                report.Line(
+                    FIGURES[name].SECTION,
+                    f"{name}: not measured",
+                    None,
+                    None,
+                    "-",
+                    note=why,
+                )
+            )
         context.finished = report.now()
         context.load_after = report.load_average()
     args.out.write_text(report.page(lines, context, METHOD))

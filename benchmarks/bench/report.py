@@ -157,7 +157,9 @@ def explained(lines):
         by_note = {}  # one explanation for every line that shares it
         for line in lines:
             if line.verdict == verdict:
-                figure = f"{line.name} (against {line.reference_name})"
+                figure = line.name
+                if line.reference is not None:
+                    figure += f" (against {line.reference_name})"
                 by_note.setdefault(line.note or "not explained", []).append(figure)
         if by_note:
             out += ["", f"## {title}", ""]
