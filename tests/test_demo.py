@@ -79,7 +79,7 @@ def test_feedback_shows_verdicts_but_no_hidden_test_code(graded):
     assert "FAIL" in buggy and "relative error" in buggy
 
 
-HIDDEN_REPORT = re.compile(r"^.*: [\d.]+ / [\d.]+ points$", re.M)
+HIDDEN_REPORT = re.compile(r"^.*: [\d.]+ / [\d.]+ points$", re.MULTILINE)
 
 
 def _visible_lines(cell):
