@@ -7,6 +7,13 @@ course demo       release, grade three sample submissions, print the gradebook
 course mutants    grade planted mistakes and correct alternatives (mutation testing)
 course autograde  grade a class: sandboxed, in parallel, resumable (see autograde_cli.py)
 course report     the TA report of an assignment's batches
+course collect    gather downloaded submissions into submitted/ (see lifecycle.py)
+course feedback   write each student's feedback HTML
+course export     write the gradebook to grades.csv
+
+Exit status, for scripts: 0 the command did what it was asked; 1 it ran into a
+problem that its message explains (a stale release, a failed grading, a submission
+refused); 2 the command line itself was wrong; 130 interrupted (Ctrl-C).
 """
 
 import argparse
@@ -14,13 +21,13 @@ import logging
 import sys
 from pathlib import Path
 
-from . import autograde_cli, batch, build, demo, mutants
+from . import autograde_cli, batch, build, demo, lifecycle, mutants
 from .exercises import ExerciseError
 from .template import TemplateError
 
 log = logging.getLogger("course")
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _root(path):
@@ -87,11 +94,34 @@ def cmd_mutants(args):
     return EXIT_OK if code == 0 else EXIT_FAILED
 
 
+LIFECYCLE = """\
+An assignment's life, one command a step (`course COMMAND --help` for each):
+  course release                          notebooks for students, in release/
+  course collect assignment3 downloads/   their work into submitted/
+  course autograde assignment3            grades into gradebook.db
+  course feedback assignment3             feedback/<student>/assignment3/*.html
+  course export                           grades.csv
+  course report assignment3               what the TA should look at
+
+Exit status: 0 done; 1 a problem the message explains; 2 a usage error;
+130 interrupted.
+"""
+
+EXAMPLES = {
+    "build": "Examples:\n  course build\n  course --root ~/course -v build",
+    "release": "Examples:\n  course release\n  course -v release",
+    "check": "Exit status 1 when a file is stale.\n\nExamples:\n  course check",
+    "demo": "Examples:\n  course demo\n  course --root /tmp/kit demo",
+    "mutants": "Examples:\n  course mutants --fast\n"
+    "  course mutants --notebook RNN_Captioning.ipynb --jobs 2",
+}
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog="course",
         description="Build, release and grade the course's notebooks.",
-        epilog="Examples:\n  course release\n  course check\n  course demo",
+        epilog=LIFECYCLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--root", default=".", help="the course folder (default: here)")
@@ -107,10 +137,15 @@ def parser():
             "release, grade three sample submissions, print the gradebook",
         ),
     ]:
-        sub.add_parser(name, help=text, description=text).set_defaults(run=fn)
+        sub.add_parser(
+            name, help=text, description=text, epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        ).set_defaults(run=fn)  # fmt: skip
     text = "grade the catalog of planted mistakes and correct alternatives"
     m = sub.add_parser(
         "mutants",
+        epilog=EXAMPLES["mutants"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         help=text,
         description=text + " (course_lib/tooling/mutants.toml); exit 1 unless every "
         "mutant is killed in its own cells and every alternative earns full marks",
@@ -148,6 +183,7 @@ def parser():
     )
     m.set_defaults(run=cmd_mutants)
     autograde_cli.add_commands(sub)
+    lifecycle.add_commands(sub)
     return p
 
 
@@ -159,8 +195,12 @@ def main(argv=None):
     )
     try:
         return args.run(args)
+    except KeyboardInterrupt:
+        print(f"course {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (
-        build.BuildError, ExerciseError, TemplateError, batch.BatchError
+        build.BuildError, ExerciseError, TemplateError, batch.BatchError,
+        lifecycle.LifecycleError,
     ) as error:
         print(f"course {args.command}: {error}", file=sys.stderr)
         return EXIT_FAILED
