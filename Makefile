@@ -11,9 +11,21 @@ PYTHON := $(VENV)/bin/python
 COURSE := $(VENV)/bin/course
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test release check mutants bench clean
+.PHONY: setup sandbox demo test release check mutants bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) sandbox
+
+# bubblewrap, the sandbox `course autograde` runs students' code in. Installed with
+# apt when run as root; elsewhere a note says what to do (grading then refuses to
+# run unless told --no-sandbox).
+sandbox:
+	@command -v bwrap >/dev/null || { command -v apt-get >/dev/null \
+	  && [ "$$(id -u)" = 0 ] \
+	  && { apt-get install -y -q bubblewrap >/dev/null 2>&1 \
+	       || { apt-get update -q >/dev/null 2>&1 \
+	            && apt-get install -y -q bubblewrap >/dev/null 2>&1; }; }; } \
+	  || echo "note: bubblewrap is not installed; install it (apt-get install" \
+	     "bubblewrap) to grade in a sandbox"
 
 # torch is installed first and pinned: 2.13.0 is the CPU build; pyproject's range
 # then installs nothing more, where a looser request would fetch a CUDA build.
@@ -62,4 +74,4 @@ bench: setup
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) benchmarks/run.py
 
 clean:
-	rm -rf submitted autograded feedback gradebook.db grades.csv demo_scores.csv e2e-artifacts
+	rm -rf submitted autograded feedback gradebook.db grades.csv demo_scores.csv batches e2e-artifacts

@@ -56,6 +56,10 @@ def add_commands(sub):
         "postgresql+psycopg://user@host/course",
     )
     a.add_argument("--student", nargs="+", metavar="S", help="only these students")
+    a.add_argument(
+        "--notebook", nargs="+", metavar="FILE",
+        help="only these notebooks, e.g. RNN_Captioning.ipynb",
+    )
     defaults = sandbox.Limits()
     a.add_argument(
         "--cpu-seconds", type=int, default=defaults.cpu_seconds, metavar="S",
@@ -90,6 +94,7 @@ def _options(args):
         sandboxed=not args.no_sandbox,
         db_url=args.db_url or "",
         students=tuple(args.student or ()),
+        notebooks=tuple(args.notebook or ()),
         limits=limits,
     )
 

@@ -51,6 +51,7 @@ class Options:
     sandboxed: bool = True
     db_url: str = ""  # default: nbgrader's, from the course's nbgrader_config.py
     students: tuple = ()  # default: every student with a submission
+    notebooks: tuple = ()  # file names; default: every notebook of the assignment
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     max_file_mib: int = 50  # larger files of a submission are left out
     prepare_data: bool = True  # build the datasets the notebooks read, first
@@ -241,13 +242,24 @@ def _data_dir():
 
 def prepare_datasets():
     """Build the datasets the notebooks read, so that kernels, which cannot write
-    them, find them complete."""
+    them, find them complete; and let the sandbox's user read them (a dataset is
+    built in a private temporary folder, readable by its builder alone)."""
     from course_lib import captions_synth, digits, shape_images
+    from course_lib.cache import data_home
 
     captions_synth.dataset_dir()
     digits.load_embedded("train")
     for split in ("train", "val"):
         shape_images.load_shape_images(split)
+    _readable_by_all(data_home())
+
+
+def _readable_by_all(folder):
+    for path in [Path(folder), *Path(folder).rglob("*")]:
+        mode = path.stat().st_mode
+        extra = 0o555 if path.is_dir() else 0o444
+        if mode & extra != extra:
+            path.chmod(mode | extra)
 
 
 # ---------------------------------------------------------------------------
@@ -376,6 +388,13 @@ def run(root, assignment, options=None, progress=print):
             prepare_datasets()
     try:
         notebooks = merge.notebook_names(course.db_url, assignment, course.course_id)
+        unknown = sorted(set(options.notebooks) - set(notebooks))
+        if unknown:
+            raise BatchError(
+                f"{', '.join(unknown)} is not a notebook of {assignment}; its "
+                f"notebooks are {', '.join(notebooks)}"
+            )
+        notebooks = [n for n in notebooks if not options.notebooks or n in options.notebooks]
         template = merge.scratch_gradebook(course.db_url, assignment, course.course_id)
     except MissingEntry:
         raise BatchError(

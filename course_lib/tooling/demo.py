@@ -5,18 +5,20 @@
 - `buggy`:     the release with every exercise solved, but with a few mistakes that
                students typically make (listed in MISTAKES).
 
-`run` autogrades them with nbgrader, writes feedback, exports grades.csv and
+`run` autogrades them as `course autograde` does (nbgrader, each notebook's kernel
+in the sandbox, see batch.py), writes feedback, exports grades.csv and
 demo_scores.csv, and prints the gradebook.
 """
 
 import csv
 import logging
+import os
 import shutil
 from dataclasses import dataclass
 
 import nbformat
 
-from . import build
+from . import batch, build
 
 log = logging.getLogger(__name__)
 
@@ -241,12 +243,29 @@ def print_gradebook(rows):
     print()
 
 
+def autograde(course, assignment):
+    """Grade the demo students' submissions as `course autograde` does: each notebook
+    in the sandbox, two at a time, one writer of the gradebook."""
+    options = batch.Options(workers=min(2, os.cpu_count() or 1), students=STUDENTS)
+    outcomes = batch.run(course.root, assignment, options, progress=log.info)
+    failed = [o for o in outcomes if o.status not in ("graded", "skipped")]
+    for o in failed:
+        print(f"  {o.student} {o.notebook}: {o.status}: {'; '.join(o.problems)}")
+    if failed:
+        raise build.BuildError(
+            f"{len(failed)} notebooks of {assignment} could not be graded (see above)"
+        )
+
+
 def run(root):
     course = build.Course(root)
     for assignment in course.assignments:
         make_submissions(course, assignment)
-        print(f"Autograding {assignment} for {', '.join(STUDENTS)} ...", flush=True)
-        build.nbgrader(course, "autograde", assignment, "--force")
+        print(
+            f"Autograding {assignment} for {', '.join(STUDENTS)} in the sandbox ...",
+            flush=True,
+        )
+        autograde(course, assignment)
         build.nbgrader(course, "generate_feedback", assignment, "--force")
     build.nbgrader(course, "export")
     rows = scores(course)

@@ -12,9 +12,11 @@ database nbgrader accepts as `db_url` (PostgreSQL for a large class).
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SAWarning
 
 NOT_GRADED = "Not graded automatically: {}. A TA must grade this notebook."
 
@@ -88,10 +90,14 @@ def _submission_notebook(gb, assignment, student, notebook, timestamp):
         gb.find_student(student)
     except MissingEntry:
         gb.add_student(student)
-    if timestamp is not None:
-        gb.update_or_create_submission(assignment, student, timestamp=timestamp)
-    else:
-        gb.update_or_create_submission(assignment, student)
+    # nbgrader builds a new submission's rows in an order SQLAlchemy warns about;
+    # the rows it commits are complete.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        if timestamp is not None:
+            gb.update_or_create_submission(assignment, student, timestamp=timestamp)
+        else:
+            gb.update_or_create_submission(assignment, student)
     return gb.find_submission_notebook(Path(notebook).stem, assignment, student)
 
 

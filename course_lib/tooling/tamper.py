@@ -11,9 +11,12 @@ person to review, not verdicts: the notebook keeps the score it earned.
 """
 
 import ast
+import re
 
 # Modules whose attributes a submission must not reassign.
 GUARDED = ("numpy", "torch", "course_lib", "math", "builtins", "nbgrader", "sys")
+# The hidden part of a test cell, which the release does not have.
+HIDDEN = re.compile(r"\n?### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 # Words that betray an attempt to read what the grader keeps apart.
 ESCAPES = ("gradebook", "/source/", "../source", "release/", "submitted/", "/proc/")
 
@@ -36,7 +39,7 @@ def test_cell_changes(submitted, released):
         if grade_id not in mine:
             problems.append(f"test cell {grade_id} deleted")
             continue
-        if mine[grade_id].source != cell.source:
+        if _visible(mine[grade_id].source) != _visible(cell.source):
             problems.append(f"test cell {grade_id} edited")
         points = mine[grade_id].metadata["nbgrader"].get("points")
         if points != cell.metadata["nbgrader"].get("points"):
@@ -45,6 +48,12 @@ def test_cell_changes(submitted, released):
     for grade_id in sorted({i for i in ids if i and ids.count(i) > 1}):
         problems.append(f"cell {grade_id} duplicated")
     return problems
+
+
+def _visible(source):
+    """A test cell's source without hidden tests (a copy of the source notebook has
+    them; what the student could have changed is the rest)."""
+    return HIDDEN.sub("\n", source).strip()
 
 
 def _module_aliases(tree):
