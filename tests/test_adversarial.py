@@ -46,7 +46,9 @@ def graded(tmp_path_factory):
         )
         outcomes = batch.run(course, tiny_course.ASSIGNMENT, options, progress=_quiet)
     loaded = batch.Course.load(course, tiny_course.ASSIGNMENT)
-    rows = ta_report.rows(course, tiny_course.ASSIGNMENT, loaded.db_url, loaded.course_id)
+    rows = ta_report.rows(
+        course, tiny_course.ASSIGNMENT, loaded.db_url, loaded.course_id
+    )
     return course, {o.student: o for o in outcomes}, {r.student: r for r in rows}
 
 
@@ -77,10 +79,10 @@ def test_the_whole_class_is_graded_exactly_once(graded):
 
 def test_every_write_outside_failed_inside_the_sandbox(graded):
     course, _, _ = graded
-    nb = nbformat.read(course / "autograded" / "writes_outside" / "tiny" / "Tiny.ipynb", 4)
-    printed = "".join(
-        o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+    nb = nbformat.read(
+        course / "autograded" / "writes_outside" / "tiny" / "Tiny.ipynb", 4
     )
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     failed = [line for line in printed.splitlines() if line.endswith("Error")]
     assert len(failed) == 5, printed
     assert list(course.rglob("HACKED")) == []

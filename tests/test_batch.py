@@ -50,9 +50,7 @@ def course(released, tmp_path):
 
 def scores(db_url):
     with Gradebook(db_url) as gb:
-        return {
-            s.student.id: s.score for s in gb.find_assignment(A).submissions
-        }
+        return {s.student.id: s.score for s in gb.find_assignment(A).submissions}
 
 
 def options(**changes):
@@ -63,8 +61,20 @@ def options(**changes):
 
 @needs_bwrap
 def test_course_autograde_grades_the_class_in_parallel_and_reports(course, capsys):
-    code = cli.main(["--root", str(course), "autograde", A, "--workers", "2",
-                     "--cpu-seconds", "20", "--wall-seconds", "120"])
+    code = cli.main(
+        [
+            "--root",
+            str(course),
+            "autograde",
+            A,
+            "--workers",
+            "2",
+            "--cpu-seconds",
+            "20",
+            "--wall-seconds",
+            "120",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert scores(f"sqlite:///{course / 'gradebook.db'}") == EXPECTED
@@ -150,12 +160,26 @@ def postgres_url():
     shutil.chown(home, "postgres")
     shutil.chown(sockets, "postgres")
     as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_postgres, bin_dir / "initdb", "-D", data, "-A", "trust"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*as_postgres, bin_dir / "initdb", "-D", data, "-A", "trust"],
+        check=True,
+        capture_output=True,
+    )
     server = subprocess.Popen(
-        [*as_postgres, bin_dir / "postgres", "-D", data, "-k", sockets,
-         "-c", "listen_addresses=", "-p", "5999"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            *as_postgres,
+            bin_dir / "postgres",
+            "-D",
+            data,
+            "-k",
+            sockets,
+            "-c",
+            "listen_addresses=",
+            "-p",
+            "5999",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(100):
@@ -171,10 +195,17 @@ def postgres_url():
 
 @pytest.mark.slow
 def test_a_postgresql_gradebook(course, postgres_url):
-    build.nbgrader(build.Course(course), "generate_assignment", A, "--force",
-                   f"--CourseDirectory.db_url={postgres_url}")
+    build.nbgrader(
+        build.Course(course),
+        "generate_assignment",
+        A,
+        "--force",
+        f"--CourseDirectory.db_url={postgres_url}",
+    )
     outcomes = batch.run(
-        course, A, options(sandboxed=False, db_url=postgres_url, students=("bob",)),
+        course,
+        A,
+        options(sandboxed=False, db_url=postgres_url, students=("bob",)),
         progress=lambda line: None,
     )
     assert [o.status for o in outcomes] == ["graded"]

@@ -27,7 +27,11 @@ def run_inside(code, tmp_path, limits=TIGHT, timeout=60, cleanup=True):
     with sandbox.UidSlot() as slot:
         command = sandbox.bwrap_command(
             [sys.executable, "-c", code],
-            readable=[*sandbox.system_folders(), Path(course_lib.__file__).parent, tmp_path],
+            readable=[
+                *sandbox.system_folders(),
+                Path(course_lib.__file__).parent,
+                tmp_path,
+            ],
             writable=[],
             workdir=tmp_path,
             uid=slot.uid,
@@ -48,7 +52,11 @@ def run_inside(code, tmp_path, limits=TIGHT, timeout=60, cleanup=True):
 
 def test_the_command_shares_no_namespace_and_binds_read_only():
     command = sandbox.bwrap_command(
-        ["true"], readable=["/usr"], writable=[], workdir="/usr", uid=None,
+        ["true"],
+        readable=["/usr"],
+        writable=[],
+        workdir="/usr",
+        uid=None,
         limits=sandbox.Limits(),
     )
     for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent"):
@@ -59,8 +67,12 @@ def test_the_command_shares_no_namespace_and_binds_read_only():
 
 def test_missing_parents_are_made_passable_for_the_sandbox_user():
     command = sandbox.bwrap_command(
-        ["true"], readable=["/usr/share/doc"], writable=[], workdir="/",
-        uid=None, limits=sandbox.Limits(),
+        ["true"],
+        readable=["/usr/share/doc"],
+        writable=[],
+        workdir="/",
+        uid=None,
+        limits=sandbox.Limits(),
     )
     assert ["--perms", "0755", "--dir", "/usr"] == command[
         command.index("/usr") - 3 : command.index("/usr") + 1

@@ -36,41 +36,59 @@ def add_commands(sub):
     )
     a.add_argument("assignment", help="the assignment to grade, e.g. assignment3")
     a.add_argument(
-        "--workers", type=int, default=1, metavar="N",
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
         help="notebooks graded at once (default 1; one per core is a good choice)",
     )
     a.add_argument(
-        "--dask", metavar="ADDRESS",
+        "--dask",
+        metavar="ADDRESS",
         help="grade on Dask: `local` starts a cluster of N worker processes here; "
         "a scheduler address (tcp://host:8786) uses its workers, which need this "
         "kit installed",
     )
     a.add_argument(
-        "--no-sandbox", action="store_true",
+        "--no-sandbox",
+        action="store_true",
         help="run students' code without the sandbox, as you; only for "
         "submissions you trust",
     )
     a.add_argument(
-        "--db-url", metavar="URL",
+        "--db-url",
+        metavar="URL",
         help="the gradebook (default: nbgrader's, from nbgrader_config.py), e.g. "
         "postgresql+psycopg://user@host/course",
     )
     a.add_argument("--student", nargs="+", metavar="S", help="only these students")
     a.add_argument(
-        "--notebook", nargs="+", metavar="FILE",
+        "--notebook",
+        nargs="+",
+        metavar="FILE",
         help="only these notebooks, e.g. RNN_Captioning.ipynb",
     )
     defaults = sandbox.Limits()
     a.add_argument(
-        "--cpu-seconds", type=int, default=defaults.cpu_seconds, metavar="S",
-        help=f"CPU seconds a notebook's kernel may use (default {defaults.cpu_seconds})",
+        "--cpu-seconds",
+        type=int,
+        default=defaults.cpu_seconds,
+        metavar="S",
+        help="CPU seconds a notebook's kernel may use "
+        f"(default {defaults.cpu_seconds})",
     )
     a.add_argument(
-        "--memory-mib", type=int, default=defaults.memory_mib, metavar="MIB",
+        "--memory-mib",
+        type=int,
+        default=defaults.memory_mib,
+        metavar="MIB",
         help=f"address space of each kernel process (default {defaults.memory_mib})",
     )
     a.add_argument(
-        "--wall-seconds", type=int, default=defaults.wall_seconds, metavar="S",
+        "--wall-seconds",
+        type=int,
+        default=defaults.wall_seconds,
+        metavar="S",
         help=f"time to grade one notebook (default {defaults.wall_seconds})",
     )
     a.set_defaults(run=cmd_autograde)

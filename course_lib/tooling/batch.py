@@ -83,7 +83,9 @@ class Course:
         root = Path(root).resolve()
         config_path = root / "nbgrader_config.py"
         if not config_path.exists():
-            raise BatchError(f"{root} has no nbgrader_config.py; is it the course root?")
+            raise BatchError(
+                f"{root} has no nbgrader_config.py; is it the course root?"
+            )
         config = PyFileConfigLoader(config_path.name, path=str(root)).load_config()
         from nbgrader.coursedir import CourseDirectory
 
@@ -122,7 +124,8 @@ def fingerprint(folder):
     for path in sorted(Path(folder).rglob("*")):
         if path.is_file():
             stat = path.stat()
-            digest.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+            line = f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n"
+            digest.update(line.encode())
     return digest.hexdigest()[:16]
 
 
@@ -144,12 +147,14 @@ def _job_files(course, student, notebook, limit):
         if not path.is_file() or path.suffix == ".ipynb" and path.name != notebook:
             continue
         if path.stat().st_size > limit:
-            left_out.append(f"file {path.relative_to(submitted)} left out "
-                            f"({path.stat().st_size / MiB:.0f} MiB)")
+            left_out.append(
+                f"file {path.relative_to(submitted)} left out "
+                f"({path.stat().st_size / MiB:.0f} MiB)"
+            )
             continue
-        files[f"submitted/{student}/{course.assignment}/{path.relative_to(submitted)}"] = (
-            path.read_bytes()
-        )
+        files[
+            f"submitted/{student}/{course.assignment}/{path.relative_to(submitted)}"
+        ] = path.read_bytes()
     # The student's notebooks of other assignments, for notebooks that read them.
     for path in sorted((course.root / "submitted" / student).glob("*/*.ipynb")):
         other = path.parent.name
@@ -157,7 +162,11 @@ def _job_files(course, student, notebook, limit):
             files[f"autograded/{student}/{other}/{path.name}"] = path.read_bytes()
     source = course.root / "source" / course.assignment
     for path in sorted(source.rglob("*")):
-        if path.is_file() and path.suffix != ".ipynb" and "__pycache__" not in path.parts:
+        if (
+            path.is_file()
+            and path.suffix != ".ipynb"
+            and "__pycache__" not in path.parts
+        ):
             files[f"source/{course.assignment}/{path.relative_to(source)}"] = (
                 path.read_bytes()
             )
@@ -200,8 +209,15 @@ def plan(course, gb, options, notebooks, gradebook_bytes):
                 continue
             path = folder / notebook
             if not path.exists():
-                result.settled.append((key, "missing", "notebook missing from the "
-                                       "submission", timestamp, print_))
+                result.settled.append(
+                    (
+                        key,
+                        "missing",
+                        "notebook missing from the submission",
+                        timestamp,
+                        print_,
+                    )
+                )
                 continue
             try:
                 nb = nbformat.read(path, 4)
@@ -270,12 +286,16 @@ def run_local(jobs, workers):
     """Grade `jobs` in `workers` threads; yield each Result as it is ready."""
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(worker.grade, job) for job in jobs]
+        finished = False
         try:
             for future in as_completed(futures):
                 yield future.result()
+            finished = True
         finally:
             for future in futures:
                 future.cancel()
+            if not finished:
+                worker.stop_all()
 
 
 def run_dask(jobs, address, workers):
@@ -357,13 +377,22 @@ def merge_result(course, gb, result, flags):
         merge.record_graded(gb, result, flagged=bool(problems))
         _write_autograded(course, result)
     else:
-        merge.record_not_graded(gb, result.job_key, "; ".join(result.problems),
-                                result.timestamp)
+        merge.record_not_graded(
+            gb, result.job_key, "; ".join(result.problems), result.timestamp
+        )
         _remove_autograded(course, result.job_key)
-    _journal(course, gb, result.job_key, result.fingerprint, result.status,
-             result.seconds, problems)
-    return Outcome(result.job_key[1], result.job_key[2], result.status,
-                   result.seconds, problems)
+    _journal(
+        course,
+        gb,
+        result.job_key,
+        result.fingerprint,
+        result.status,
+        result.seconds,
+        problems,
+    )
+    return Outcome(
+        result.job_key[1], result.job_key[2], result.status, result.seconds, problems
+    )
 
 
 def settle(course, gb, key, status, reason, timestamp, print_):
@@ -394,7 +423,9 @@ def run(root, assignment, options=None, progress=print):
                 f"{', '.join(unknown)} is not a notebook of {assignment}; its "
                 f"notebooks are {', '.join(notebooks)}"
             )
-        notebooks = [n for n in notebooks if not options.notebooks or n in options.notebooks]
+        notebooks = [
+            n for n in notebooks if not options.notebooks or n in options.notebooks
+        ]
         template = merge.scratch_gradebook(course.db_url, assignment, course.course_id)
     except MissingEntry:
         raise BatchError(
@@ -421,7 +452,9 @@ def run(root, assignment, options=None, progress=print):
                 f"{len(work.jobs)}] {outcome.student} {outcome.notebook}: "
                 f"{outcome.status} in {outcome.seconds:.0f} s"
             )
-        log.info("graded %d notebooks in %.0f s", len(work.jobs), time.monotonic() - start)
+        log.info(
+            "graded %d notebooks in %.0f s", len(work.jobs), time.monotonic() - start
+        )
     return outcomes
 
 
@@ -437,4 +470,3 @@ def _backend_name(options):
     where = f"Dask {options.dask}" if options.dask else "threads"
     box = "sandboxed" if options.sandboxed else "NOT sandboxed"
     return f"{options.workers} workers, {where}, {box}"
-

@@ -27,9 +27,10 @@ def scratch_gradebook(db_url, assignment, course_id):
     _tools_on_path()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "gradebook.db"
-        with Gradebook(db_url, course_id) as source, Gradebook(
-            f"sqlite:///{path}", course_id
-        ) as copy:
+        with (
+            Gradebook(db_url, course_id) as source,
+            Gradebook(f"sqlite:///{path}", course_id) as copy,
+        ):
             _copy_assignment(source.find_assignment(assignment), copy)
         return path.read_bytes()
 
@@ -80,7 +81,9 @@ def _copy_assignment(assignment, gb):
 def notebook_names(db_url, assignment, course_id):
     """The file names of the assignment's notebooks, as the gradebook knows them."""
     with Gradebook(db_url, course_id) as gb:
-        return sorted(f"{nb.name}.ipynb" for nb in gb.find_assignment(assignment).notebooks)
+        return sorted(
+            f"{nb.name}.ipynb" for nb in gb.find_assignment(assignment).notebooks
+        )
 
 
 def _submission_notebook(gb, assignment, student, notebook, timestamp):

@@ -69,7 +69,8 @@ class Limits:
 
 @functools.lru_cache(maxsize=1)
 def unavailable_reason():
-    """None if bubblewrap can start a sandbox here, else what is wrong and what to do."""
+    """None if bubblewrap can start a sandbox here, else what is wrong and what to
+    do about it."""
     if shutil.which(BWRAP) is None:
         return (
             "bubblewrap (bwrap) is not installed. Install it (`apt-get install "

@@ -39,16 +39,29 @@ def rows(root, assignment, db_url, course_id):
 
     result = []
     with Gradebook(db_url, course_id) as gb:
-        for (student, notebook), entry in sorted(journal.entries(root, assignment).items()):
+        for (student, notebook), entry in sorted(
+            journal.entries(root, assignment).items()
+        ):
             score, max_score = entry["score"], entry["max_score"]
             try:
-                nb = gb.find_submission_notebook(Path(notebook).stem, assignment, student)
+                nb = gb.find_submission_notebook(
+                    Path(notebook).stem, assignment, student
+                )
                 score, max_score = float(nb.score), float(nb.max_score)
             except MissingEntry:
-                entry["problems"] = entry["problems"] + ["not in the gradebook any more"]
+                entry["problems"] = entry["problems"] + [
+                    "not in the gradebook any more"
+                ]
             result.append(
-                Row(student, notebook, entry["status"], score, max_score,
-                    float(entry["seconds"]), list(entry["problems"]))
+                Row(
+                    student,
+                    notebook,
+                    entry["status"],
+                    score,
+                    max_score,
+                    float(entry["seconds"]),
+                    list(entry["problems"]),
+                )
             )
     result.sort(key=lambda r: (not r.needs_attention, r.student, r.notebook))
     return result
@@ -61,8 +74,17 @@ def write_csv(path, report_rows):
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
         for r in report_rows:
-            writer.writerow([r.student, r.notebook, r.status, f"{r.score:g}",
-                             f"{r.max_score:g}", f"{r.seconds:.1f}", "; ".join(r.problems)])
+            writer.writerow(
+                [
+                    r.student,
+                    r.notebook,
+                    r.status,
+                    f"{r.score:g}",
+                    f"{r.max_score:g}",
+                    f"{r.seconds:.1f}",
+                    "; ".join(r.problems),
+                ]
+            )
     return path
 
 
@@ -72,8 +94,10 @@ def table(report_rows):
         return ["No notebook of this assignment has been graded by a batch yet."]
     width_s = max(7, *(len(r.student) for r in report_rows))
     width_n = max(8, *(len(r.notebook) for r in report_rows))
-    lines = [f"{'student':<{width_s}}  {'notebook':<{width_n}}  {'status':<10}  "
-             f"{'score':>13}  {'time':>6}  problems"]
+    lines = [
+        f"{'student':<{width_s}}  {'notebook':<{width_n}}  {'status':<10}  "
+        f"{'score':>13}  {'time':>6}  problems"
+    ]
     for r in report_rows:
         score = f"{r.score:.2f} / {r.max_score:g}"
         lines.append(

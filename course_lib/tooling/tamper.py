@@ -16,7 +16,7 @@ import re
 # Modules whose attributes a submission must not reassign.
 GUARDED = ("numpy", "torch", "course_lib", "math", "builtins", "nbgrader", "sys")
 # The hidden part of a test cell, which the release does not have.
-HIDDEN = re.compile(r"\n?### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+HIDDEN = re.compile(r"\n?### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 # Words that betray an attempt to read what the grader keeps apart.
 ESCAPES = ("gradebook", "/source/", "../source", "release/", "submitted/", "/proc/")
 
@@ -44,7 +44,10 @@ def test_cell_changes(submitted, released):
         points = mine[grade_id].metadata["nbgrader"].get("points")
         if points != cell.metadata["nbgrader"].get("points"):
             problems.append(f"points of {grade_id} changed to {points}")
-    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in submitted.cells]
+    ids = [
+        c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        for c in submitted.cells
+    ]
     for grade_id in sorted({i for i in ids if i and ids.count(i) > 1}):
         problems.append(f"cell {grade_id} duplicated")
     return problems

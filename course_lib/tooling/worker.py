@@ -49,10 +49,35 @@ PREPROCESSORS = [
 
 # Why nbgrader gave up on a notebook, from the words of its log, most telling first.
 FAILURES = (
-    ("killed", re.compile(r"DeadKernelError|Kernel died|kernel.*(died|restart)", re.I)),
-    ("timeout", re.compile(r"CellTimeoutError|Timeout waiting|TimeoutError|unresponsive")),
-    ("unreadable", re.compile(r"NotJSONError|does not appear to be JSON|NBFormatError")),
+    (
+        "killed",
+        re.compile(
+            r"DeadKernelError|Kernel died|kernel.*(died|restart)", re.IGNORECASE
+        ),
+    ),
+    (
+        "timeout",
+        re.compile(r"CellTimeoutError|Timeout waiting|TimeoutError|unresponsive"),
+    ),
+    (
+        "unreadable",
+        re.compile(r"NotJSONError|does not appear to be JSON|NBFormatError"),
+    ),
 )
+
+
+# nbgrader processes running in this process's threads, for `stop_all`.
+RUNNING = set()
+
+
+def stop_all():
+    """Kill every nbgrader run of this process (and so its sandboxed kernel): a
+    batch that is interrupted does not wait for the notebooks being graded."""
+    for process in list(RUNNING):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @dataclass
@@ -147,30 +172,37 @@ def _environment(scratch, job, limits, uid):
     env["JUPYTER_PATH"] = str(scratch / "jupyter")
     env.pop("JUPYTER_DATA_DIR", None)
     if job.sandboxed:
-        ipc_dir = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))  # short socket paths
-        if uid is not None:
-            os.chown(ipc_dir, uid, uid)
-        (scratch / "ipc").symlink_to(ipc_dir)
-        lines.append(sandbox_kernel.kernel_config(ipc_dir))
-        readable = [*sandbox.system_folders(), Path(course_lib.__file__).parent]
-        readable.append(scratch / "autograded" / job.student)
-        kernel_env = {}
-        if job.data_dir:
-            readable.append(job.data_dir)
-            kernel_env["COURSE_LIB_DATA"] = job.data_dir
-        settings = sandbox_kernel.write_settings(
-            scratch / "sandbox.json",
-            readable=readable,
-            writable=[],
-            ipc_dir=ipc_dir,
-            uid=uid,
-            limits=limits,
-            env=kernel_env,
-        )
-        sandbox_kernel.install_kernelspec(scratch / "jupyter", settings)
+        lines.append(_sandboxed_kernel(scratch, job, limits, uid))
     (scratch / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
     (scratch / "autograded" / job.student).mkdir(parents=True, exist_ok=True)
     return env
+
+
+def _sandboxed_kernel(scratch, job, limits, uid):
+    """Install the sandboxed `python3` kernelspec in the scratch course and return
+    the nbgrader settings that reach it. The kernel reads the system, Python, the
+    course library, the datasets and the student's own autograded folder."""
+    ipc_dir = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))  # short socket paths
+    if uid is not None:
+        os.chown(ipc_dir, uid, uid)
+    (scratch / "ipc").symlink_to(ipc_dir)
+    readable = [*sandbox.system_folders(), Path(course_lib.__file__).parent]
+    readable.append(scratch / "autograded" / job.student)
+    kernel_env = {}
+    if job.data_dir:
+        readable.append(job.data_dir)
+        kernel_env["COURSE_LIB_DATA"] = job.data_dir
+    settings = sandbox_kernel.write_settings(
+        scratch / "sandbox.json",
+        readable=readable,
+        writable=[],
+        ipc_dir=ipc_dir,
+        uid=uid,
+        limits=limits,
+        env=kernel_env,
+    )
+    sandbox_kernel.install_kernelspec(scratch / "jupyter", settings)
+    return sandbox_kernel.kernel_config(ipc_dir)
 
 
 def _autograde(scratch, job, limits, env):
@@ -186,6 +218,7 @@ def _autograde(scratch, job, limits, env):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    RUNNING.add(process)
     try:
         output, _ = process.communicate(timeout=limits.wall_seconds)
         status = "done"
@@ -194,6 +227,7 @@ def _autograde(scratch, job, limits, env):
         output, _ = process.communicate()
         status = "timeout"
     finally:
+        RUNNING.discard(process)
         ipc = scratch / "ipc"
         if ipc.is_symlink():
             shutil.rmtree(os.readlink(ipc), ignore_errors=True)
@@ -250,16 +284,16 @@ def _failure(output):
 def _failure_message(status, output):
     """One line for the TA: what happened to the notebook's kernel or file."""
     return {
-        "killed": "the kernel died (a resource limit, os._exit or a crash); "
-        "not graded",
+        "killed": "the kernel died (a resource limit, os._exit or a crash); not graded",
         "timeout": "a cell ran past the time limit and ignored the interrupt; "
         "not graded",
         "unreadable": "nbgrader could not read the notebook; not graded",
-    }.get(status, "nbgrader could not grade the notebook; see the log: "
-          + _last_error(output))
+    }.get(
+        status,
+        "nbgrader could not grade the notebook; see the log: " + _last_error(output),
+    )
 
 
 def _last_error(output):
     lines = [line for line in output.splitlines() if "error" in line.lower()]
     return lines[-1].strip()[:200] if lines else "no error message"
-

@@ -60,13 +60,15 @@ CASES = (
         "reference",
         "solves both exercises",
         "full marks, nothing to review",
-        "graded", 4.0,
+        "graded",
+        4.0,
     ),
     Case(
         "interruptible_loop",
         "cube's cell loops forever after defining cube (plain `while True`)",
         "the cell is interrupted at the cell time limit; graded on its merits: 4",
-        "graded", 4.0,
+        "graded",
+        4.0,
         cube=CUBE + "while True:\n    pass\n",
     ),
     Case(
@@ -74,16 +76,19 @@ CASES = (
         "cube's cell ignores SIGINT, then spins forever",
         "the interrupt is ignored, nbgrader gives up on the cell; notebook not "
         "graded, 0, for a TA; the kernel is killed with its sandbox",
-        "timeout", 0.0,
+        "timeout",
+        0.0,
         flags=("ignored the interrupt",),
         cube="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-        + CUBE + "while True:\n    pass\n",
+        + CUBE
+        + "while True:\n    pass\n",
     ),
     Case(
         "os_exit",
         "cube's cell calls os._exit(0): the kernel vanishes",
         "notebook not graded, 0, for a TA",
-        "killed", 0.0,
+        "killed",
+        0.0,
         flags=("kernel died",),
         cube="import os\nos._exit(0)\n",
     ),
@@ -91,14 +96,16 @@ CASES = (
         "sys_exit",
         "cube's cell raises SystemExit before defining cube",
         "IPython catches it as an error: the two cube tests fail, 2",
-        "graded", 2.0,
+        "graded",
+        2.0,
         cube="import sys\nsys.exit(1)\n" + CUBE,
     ),
     Case(
         "memory_bomb",
         "cube's cell allocates 64 GiB before defining cube",
         "MemoryError at the address-space limit; cube tests fail, 2",
-        "graded", 2.0,
+        "graded",
+        2.0,
         cube="hoard = bytearray(64 * 2**30)\n" + CUBE,
     ),
     Case(
@@ -106,7 +113,8 @@ CASES = (
         "cube's cell forks sleeping children until fork fails",
         "fork fails at the process limit; cube was defined first: 4; the "
         "children die with the sandbox",
-        "graded", 4.0,
+        "graded",
+        4.0,
         cube=CUBE + "import os, time\nwhile True:\n    if os.fork() == 0:\n"
         "        time.sleep(600)\n        os._exit(0)\n",
     ),
@@ -116,14 +124,16 @@ CASES = (
         "the kernel buffers it and meets its address-space limit (MemoryError on "
         "stderr of an exercise cell, which costs nothing); the output is lost, "
         "cube was defined: 4",
-        "graded", 4.0,
+        "graded",
+        4.0,
         cube=CUBE + "line = 'spam' * 2**18\nfor _ in range(1024):\n    print(line)\n",
     ),
     Case(
         "stderr_flood",
         "cube's cell writes megabytes to stderr after defining cube",
         "stderr of an exercise cell costs nothing; output cut and flagged: 4",
-        "graded", 4.0,
+        "graded",
+        4.0,
         flags=("output truncated",),
         cube=CUBE + "import sys\nfor _ in range(5000):\n"
         "    sys.stderr.write('noise ' * 500 + '\\n')\n",
@@ -132,7 +142,8 @@ CASES = (
         "noisy_tests",
         "cube prints to stderr each time it is called",
         "nbgrader zeroes test cells that write to stderr: the cube tests, 2",
-        "graded", 2.0,
+        "graded",
+        2.0,
         cube="import sys\ndef cube(x):\n    print('cubing', file=sys.stderr)\n"
         "    return x * x * x\n",
     ),
@@ -140,7 +151,8 @@ CASES = (
         "deleted_test_cell",
         "the test cell test_cube is deleted",
         "nbgrader restores it (add_missing_cells) and grades it: 4, flagged",
-        "graded", 4.0,
+        "graded",
+        4.0,
         flags=("test cell test_cube deleted",),
         edit=_drop_test_cube,
     ),
@@ -148,7 +160,8 @@ CASES = (
         "edited_test_cell",
         "square is wrong and its test cell is replaced by `pass`",
         "the locked cell is restored and fails: 2, flagged",
-        "graded", 2.0,
+        "graded",
+        2.0,
         flags=("test cell test_square edited",),
         square="def square(x):\n    return x + x\n",
         edit=_edit_test_square,
@@ -157,7 +170,8 @@ CASES = (
         "points_changed",
         "the metadata of test_cube claims 100 points",
         "nbgrader restores the points from the gradebook: 4 of 4, flagged",
-        "graded", 4.0,
+        "graded",
+        4.0,
         flags=("points of test_cube changed to 100",),
         edit=_more_points,
     ),
@@ -167,7 +181,8 @@ CASES = (
         "student's folder and its own folder",
         "every write fails (read-only, or absent from the sandbox); graded: 4, "
         "flagged for the words it uses",
-        "graded", 4.0,
+        "graded",
+        4.0,
         flags=("mentions 'gradebook'",),
         cube=CUBE + "for target in ['{course}/gradebook.db', '{course}/HACKED',\n"
         "               '{course}/submitted/reference/tiny/HACKED',\n"
@@ -183,7 +198,8 @@ CASES = (
         "cube's cell hunts for the hidden tests (source/, gradebooks, /tmp) and "
         "answers right only if it finds them",
         "finds nothing: cube is wrong, 2, flagged",
-        "graded", 2.0,
+        "graded",
+        2.0,
         flags=("mentions 'gradebook'",),
         cube="import os\nfound = False\n"
         "paths = ['{course}/source/tiny/Tiny.ipynb', '{course}/gradebook.db',\n"
@@ -203,7 +219,8 @@ CASES = (
         "cube's cell connects to a server on the host's loopback and answers "
         "right only if it gets through",
         "no network in the sandbox: cube is wrong, 2",
-        "graded", 2.0,
+        "graded",
+        2.0,
         cube="import socket\ntry:\n"
         "    socket.create_connection(('127.0.0.1', {port}), timeout=2).close()\n"
         "    online = True\nexcept OSError:\n    online = False\n"
@@ -213,7 +230,8 @@ CASES = (
         "patches_numpy",
         "square is wrong; its cell rebinds np.allclose to always agree",
         "the visible check catches it (square(3) != 9): 2; flagged for a TA",
-        "graded", 2.0,
+        "graded",
+        2.0,
         flags=("rebinds np.allclose",),
         square="import numpy as np\nnp.allclose = lambda *args, **kwargs: True\n"
         "def square(x):\n    return x + x\n",
@@ -223,7 +241,8 @@ CASES = (
         "cube is wrong for arrays; its cell rebinds the course's rel_error",
         "the hidden test is fooled (1 point); the notebook is flagged so a TA "
         "takes it back: 3 before review",
-        "graded", 3.0,
+        "graded",
+        3.0,
         flags=("rebinds core.rel_error",),
         cube="import course_lib.grading.core as core\n"
         "core.rel_error = lambda x, y: 0.0\n"
@@ -233,7 +252,8 @@ CASES = (
         "broken_json",
         "the notebook file is not JSON",
         "not graded, 0, for a TA; the batch goes on",
-        "unreadable", 0.0,
+        "unreadable",
+        0.0,
         flags=("not a readable notebook",),
         raw=b'{"cells": [ this is not json',
     ),
@@ -241,7 +261,8 @@ CASES = (
         "missing_notebook",
         "the submission holds a README but no notebook",
         "0, reported as missing",
-        "missing", 0.0,
+        "missing",
+        0.0,
         flags=("notebook missing",),
         no_notebook=True,
     ),
@@ -249,7 +270,8 @@ CASES = (
         "huge_file",
         "the submission carries a 2 GiB data file beside a correct notebook",
         "the file is left out and reported; the notebook is graded: 4",
-        "graded", 4.0,
+        "graded",
+        4.0,
         flags=("file data.bin left out",),
         files=(("data.bin", 2 * 2**30),),
     ),
@@ -276,4 +298,3 @@ def write(course, case, port):
         with open(folder / name, "wb") as f:
             f.truncate(size)
     return folder
-

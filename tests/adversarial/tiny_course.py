@@ -15,8 +15,12 @@ ASSIGNMENT = "tiny"
 NOTEBOOK = "Tiny.ipynb"
 POINTS = {"test_square": 2.0, "test_cube": 1.0, "test_secret": 1.0}
 # The reference answers; the release replaces what is between the markers.
-SQUARE = "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"
-CUBE = "def cube(x):\n    ### BEGIN SOLUTION\n    return x * x * x\n    ### END SOLUTION"
+SQUARE = (
+    "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"
+)
+CUBE = (
+    "def cube(x):\n    ### BEGIN SOLUTION\n    return x * x * x\n    ### END SOLUTION"
+)
 # Hidden tests: never in the release, only in the gradebook.
 HIDDEN_SECRET = "HIDDEN-TEST-MARKER-7f3a"
 MAX_SCORE = sum(POINTS.values())
