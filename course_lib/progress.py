@@ -58,9 +58,9 @@ class Progress:
         self.bar.update(n)
 
     def note(self, line, **values):
-        """Values beside the bar, e.g. note("(Iteration 3) loss 2.1", loss=2.1)."""
+        """Numbers beside the bar, e.g. note("(Iteration 3) loss 2.1", loss=2.1)."""
         if self.shown:
-            shown = {k: f"{v:.4g}" if isinstance(v, float) else v for k, v in values.items()}
+            shown = {k: f"{v:.4g}" for k, v in values.items()}
             self.bar.set_postfix(shown, refresh=False)
         elif self.verbose:
             print(line, flush=True)
