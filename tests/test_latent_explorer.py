@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 
 from course_lib import gan_pytorch as gan
+from course_lib import widgets
 from course_lib.widgets import latent_explorer as le
 
 NOISE = 4
@@ -84,11 +85,11 @@ def test_static_figure_has_one_walk_per_row(G):
 
 def test_auto_mode_is_static_outside_a_live_kernel_and_under_the_autograder(G, monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    assert not le.in_live_kernel()  # pytest is no Jupyter kernel
+    assert not widgets.in_live_kernel()  # pytest is no Jupyter kernel
     assert isinstance(le.latent_explorer(G, NOISE, num_pairs=1, steps=2),
                       matplotlib.figure.Figure)
 
-    monkeypatch.setattr(le, "in_live_kernel", lambda: True)
+    monkeypatch.setattr(widgets, "in_live_kernel", lambda: True)
     box = le.latent_explorer(G, NOISE, num_pairs=1)
     assert type(box).__name__ == "VBox"
 
@@ -101,6 +102,6 @@ def test_the_autograder_never_gets_widgets(monkeypatch):
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    assert le.in_live_kernel()
+    assert widgets.in_live_kernel()
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert not le.in_live_kernel()
+    assert not widgets.in_live_kernel()

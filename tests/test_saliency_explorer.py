@@ -6,6 +6,7 @@ from torch import nn
 
 from course_lib import net_visualization_pytorch as nv
 from course_lib.image_preprocessing import preprocess
+from course_lib import widgets
 from course_lib.widgets import saliency_explorer as se
 
 N, C, S = 4, 5, 8
@@ -101,4 +102,4 @@ def test_interactive_flag_chooses_the_widget(model, images):
     X, y = images
     box = se.saliency_explorer(model, X, y, NAMES, interactive=True)
     assert isinstance(box, ipywidgets.VBox)
-    assert not se.in_live_kernel()  # pytest is no Jupyter kernel
+    assert not widgets.in_live_kernel()  # pytest is no Jupyter kernel
