@@ -86,6 +86,10 @@ def test_course_autograde_grades_the_class_in_parallel_and_reports(course, capsy
     assert all(float(r["seconds"]) > 0 for r in rows.values())
     assert "alice" in out and "need a TA's attention" in out
 
+    assert cli.main(["--root", str(course), "report", A]) == 0
+    again = capsys.readouterr().out
+    assert "bob" in again and "Report:" in again
+
 
 @needs_bwrap
 def test_an_interrupted_batch_grades_only_what_is_missing(course):

@@ -26,8 +26,9 @@ import hashlib
 import logging
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import nbformat
@@ -140,37 +141,28 @@ def _timestamp(folder):
 
 
 def _job_files(course, student, notebook, limit):
-    """The scratch course's files for one notebook; and the files left out."""
-    files, left_out = {}, []
+    """The scratch course's files for one notebook: the notebook, the student's
+    other files up to `limit` bytes, the student's notebooks of other assignments
+    (a notebook may read an earlier one) and the assignment's files from source/."""
+    files = {}
     submitted = course.submitted(student)
+    prefix = f"submitted/{student}/{course.assignment}"
     for path in sorted(submitted.rglob("*")):
-        if not path.is_file() or path.suffix == ".ipynb" and path.name != notebook:
-            continue
-        if path.stat().st_size > limit:
-            left_out.append(
-                f"file {path.relative_to(submitted)} left out "
-                f"({path.stat().st_size / MiB:.0f} MiB)"
-            )
-            continue
-        files[
-            f"submitted/{student}/{course.assignment}/{path.relative_to(submitted)}"
-        ] = path.read_bytes()
-    # The student's notebooks of other assignments, for notebooks that read them.
+        other_notebook = path.suffix == ".ipynb" and path.name != notebook
+        if path.is_file() and not other_notebook and path.stat().st_size <= limit:
+            files[f"{prefix}/{path.relative_to(submitted)}"] = path.read_bytes()
     for path in sorted((course.root / "submitted" / student).glob("*/*.ipynb")):
         other = path.parent.name
         if other != course.assignment and path.stat().st_size <= limit:
             files[f"autograded/{student}/{other}/{path.name}"] = path.read_bytes()
     source = course.root / "source" / course.assignment
     for path in sorted(source.rglob("*")):
-        if (
-            path.is_file()
-            and path.suffix != ".ipynb"
-            and "__pycache__" not in path.parts
-        ):
+        wanted = path.suffix != ".ipynb" and "__pycache__" not in path.parts
+        if path.is_file() and wanted:
             files[f"source/{course.assignment}/{path.relative_to(source)}"] = (
                 path.read_bytes()
             )
-    return files, left_out
+    return files
 
 
 def _released(course, notebook):
@@ -183,69 +175,103 @@ def _released(course, notebook):
 
 
 @dataclass
+class Task:
+    """A notebook to grade; its Job, with the files as bytes, is made when a worker
+    is free, so a large class never sits in memory at once."""
+
+    key: tuple  # (assignment, student, notebook)
+    fingerprint: str
+    flags: list  # tampering flags and files left out
+
+
+@dataclass
+class Settled:
+    """A notebook decided without grading: missing or unreadable."""
+
+    key: tuple
+    status: str
+    reason: str
+    timestamp: object
+    fingerprint: str
+
+
+@dataclass
 class Plan:
-    jobs: list  # of worker.Job
-    flags: dict  # job key -> tampering flags
-    settled: list  # (key, status, reason, timestamp) decided without grading
-    skipped: list  # keys graded by an earlier run
+    tasks: list = field(default_factory=list)
+    settled: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # keys graded by an earlier run
 
 
-def plan(course, gb, options, notebooks, gradebook_bytes):
-    """Split the class into jobs to grade, notebooks settled here, and notebooks an
-    earlier run graded already."""
+def plan(course, gb, options, notebooks):
+    """Split the class into notebooks to grade, notebooks settled here, and
+    notebooks an earlier run graded already (same submission, still in `gb`)."""
     done = journal.entries(course.root, course.assignment)
-    students = options.students or course.students()
-    result = Plan([], {}, [], [])
-    data_dir = _data_dir() if options.sandboxed else ""
-    for student in students:
+    result = Plan()
+    for student in options.students or course.students():
         folder = course.submitted(student)
-        print_ = fingerprint(folder)
-        timestamp = _timestamp(folder)
+        digest = fingerprint(folder)
         for notebook in notebooks:
             key = (course.assignment, student, notebook)
             entry = done.get((student, notebook))
-            if entry and entry["fingerprint"] == print_ and merge.has_notebook(gb, key):
+            if entry and entry["fingerprint"] == digest and merge.has_notebook(gb, key):
                 result.skipped.append(key)
                 continue
-            path = folder / notebook
-            if not path.exists():
-                result.settled.append(
-                    (
-                        key,
-                        "missing",
-                        "notebook missing from the submission",
-                        timestamp,
-                        print_,
-                    )
-                )
+            reason = _unreadable(folder / notebook)
+            if reason:
+                status = "missing" if "missing" in reason else "unreadable"
+                timestamp = _timestamp(folder)
+                result.settled.append(Settled(key, status, reason, timestamp, digest))
                 continue
-            try:
-                nb = nbformat.read(path, 4)
-            except Exception as error:  # any way a file can fail to be a notebook
-                reason = f"not a readable notebook ({type(error).__name__})"
-                result.settled.append((key, "unreadable", reason, timestamp, print_))
-                continue
-            released = _released(course, notebook)
-            flags = tamper.review(nb, released) if released is not None else []
-            files, left_out = _job_files(
-                course, student, notebook, options.max_file_mib * MiB
-            )
-            result.flags[key] = flags + left_out
-            result.jobs.append(
-                worker.Job(
-                    course.assignment,
-                    student,
-                    notebook,
-                    print_,
-                    files,
-                    gradebook_bytes,
-                    course.config_text,
-                    options.limits.as_dict(),
-                    options.sandboxed,
-                    data_dir,
-                )
-            )
+            flags = _flags(course, folder / notebook)
+            flags += _left_out(folder, options.max_file_mib * MiB)
+            result.tasks.append(Task(key, digest, flags))
     return result
+
+
+def _unreadable(path):
+    """Why the file at `path` cannot be graded, or "" if it can."""
+    if not path.exists():
+        return "notebook missing from the submission"
+    try:
+        nbformat.read(path, 4)
+    except Exception as error:  # any way a file can fail to be a notebook
+        return f"not a readable notebook ({type(error).__name__})"
+    return ""
+
+
+def _flags(course, path):
+    released = _released(course, path.name)
+    if released is None:
+        return []
+    return tamper.review(nbformat.read(path, 4), released)
+
+
+def _left_out(folder, limit):
+    return [
+        f"file {p.relative_to(folder)} left out ({p.stat().st_size / MiB:.0f} MiB)"
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.stat().st_size > limit
+    ]
+
+
+def jobs(course, tasks, options, gradebook_bytes):
+    """The Job of each task, made one at a time."""
+    data_dir = _data_dir() if options.sandboxed else ""
+    for task in tasks:
+        _, student, notebook = task.key
+        files = _job_files(course, student, notebook, options.max_file_mib * MiB)
+        yield worker.Job(
+            course.assignment,
+            student,
+            notebook,
+            task.fingerprint,
+            files,
+            gradebook_bytes,
+            course.config_text,
+            options.limits.as_dict(),
+            options.sandboxed,
+            data_dir,
+        )
 
 
 def _data_dir():
@@ -283,26 +309,34 @@ def _readable_by_all(folder):
 
 
 def run_local(jobs, workers):
-    """Grade `jobs` in `workers` threads; yield each Result as it is ready."""
+    """Grade `jobs` (an iterator) in `workers` threads, a few jobs ahead of them;
+    yield each Result as it is ready."""
+    jobs, ahead = iter(jobs), 2 * max(1, workers)
+    finished = False
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(worker.grade, job) for job in jobs]
-        finished = False
+        pending = {pool.submit(worker.grade, job) for job in islice(jobs, ahead)}
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for job in islice(jobs, len(done)):
+                    pending.add(pool.submit(worker.grade, job))
+                for future in done:
+                    yield future.result()
             finished = True
         finally:
-            for future in futures:
+            for future in pending:
                 future.cancel()
             if not finished:
                 worker.stop_all()
 
 
 def run_dask(jobs, address, workers):
-    """Grade `jobs` on Dask: a local cluster of `workers` processes (one thread
-    each) when `address` is "local", else the scheduler at `address`."""
+    """Grade `jobs` (an iterator) on Dask: a local cluster of `workers` processes
+    (one thread each) when `address` is "local", else the scheduler at `address`.
+    Its workers need this kit and bubblewrap, not the course's files."""
     try:
-        from distributed import Client, LocalCluster, as_completed as completed
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as completed
     except ImportError as error:
         raise BatchError(
             "Dask is not installed: pip install 'dask[distributed]' (it is in the "
@@ -317,12 +351,14 @@ def run_dask(jobs, address, workers):
             dashboard_address=None,
             memory_limit=0,
         )
-        client = Client(cluster)
-    else:
-        client = Client(address)
+    client = Client(cluster if cluster is not None else address)
     try:
-        futures = client.map(worker.grade, jobs, pure=False)
-        for future in completed(futures):
+        jobs, ahead = iter(jobs), 2 * max(1, workers)
+        submit = lambda job: client.submit(worker.grade, job, pure=False)  # noqa: E731
+        running = completed([submit(job) for job in islice(jobs, ahead)])
+        for future in running:
+            for job in islice(jobs, 1):
+                running.add(submit(job))
             yield future.result()
     finally:
         client.close()
@@ -395,17 +431,40 @@ def merge_result(course, gb, result, flags):
     )
 
 
-def settle(course, gb, key, status, reason, timestamp, print_):
+def settle(course, gb, settled):
     """Record a notebook decided without grading (missing or unreadable)."""
-    merge.record_not_graded(gb, key, reason, timestamp, review=status != "missing")
+    key, status, reason = settled.key, settled.status, settled.reason
+    review = status != "missing"
+    merge.record_not_graded(gb, key, reason, settled.timestamp, review=review)
     _remove_autograded(course, key)
-    _journal(course, gb, key, print_, status, 0.0, [reason])
+    _journal(course, gb, key, settled.fingerprint, status, 0.0, [reason])
     return Outcome(key[1], key[2], status, 0.0, [reason])
+
+
+def _notebooks(course, options):
+    """The assignment's notebooks to grade, checked against the gradebook."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        known = merge.notebook_names(course.db_url, course.assignment, course.course_id)
+    except MissingEntry:
+        raise BatchError(
+            f"assignment {course.assignment!r} is not in the gradebook "
+            f"({course.db_url}); release it first (course release, or nbgrader "
+            "generate_assignment)"
+        ) from None
+    unknown = sorted(set(options.notebooks) - set(known))
+    if unknown:
+        raise BatchError(
+            f"{', '.join(unknown)} is not a notebook of {course.assignment}; its "
+            f"notebooks are {', '.join(known)}"
+        )
+    return [n for n in known if not options.notebooks or n in options.notebooks]
 
 
 def run(root, assignment, options=None, progress=print):
     """Grade `assignment` for the class; return one Outcome per notebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     options = options or Options()
     course = Course.load(root, assignment, options.db_url)
@@ -415,51 +474,35 @@ def run(root, assignment, options=None, progress=print):
             raise BatchError(f"cannot grade in a sandbox: {reason}")
         if options.prepare_data:
             prepare_datasets()
-    try:
-        notebooks = merge.notebook_names(course.db_url, assignment, course.course_id)
-        unknown = sorted(set(options.notebooks) - set(notebooks))
-        if unknown:
-            raise BatchError(
-                f"{', '.join(unknown)} is not a notebook of {assignment}; its "
-                f"notebooks are {', '.join(notebooks)}"
-            )
-        notebooks = [
-            n for n in notebooks if not options.notebooks or n in options.notebooks
-        ]
-        template = merge.scratch_gradebook(course.db_url, assignment, course.course_id)
-    except MissingEntry:
-        raise BatchError(
-            f"assignment {assignment!r} is not in the gradebook ({course.db_url}); "
-            "release it first (course release, or nbgrader generate_assignment)"
-        ) from None
+    notebooks = _notebooks(course, options)
+    template = merge.scratch_gradebook(course.db_url, assignment, course.course_id)
     outcomes = []
     with Gradebook(course.db_url, course.course_id) as gb:
-        work = plan(course, gb, options, notebooks, template)
+        work = plan(course, gb, options, notebooks)
         outcomes += [Outcome(k[1], k[2], "skipped") for k in work.skipped]
-        for key, status, reason, timestamp, print_ in work.settled:
-            outcomes.append(settle(course, gb, key, status, reason, timestamp, print_))
+        outcomes += [settle(course, gb, settled) for settled in work.settled]
         progress(
-            f"Autograding {assignment}: {len(work.jobs)} notebooks to grade, "
+            f"Autograding {assignment}: {len(work.tasks)} notebooks to grade, "
             f"{len(work.skipped)} graded before, {len(work.settled)} settled "
             f"without grading ({_backend_name(options)})"
         )
+        flags = {task.key: task.flags for task in work.tasks}
         start = time.monotonic()
-        for result in _results(work.jobs, options):
-            outcome = merge_result(course, gb, result, work.flags[result.job_key])
+        todo = jobs(course, work.tasks, options, template)
+        for n, result in enumerate(_results(todo, work.tasks, options), 1):
+            outcome = merge_result(course, gb, result, flags[result.job_key])
             outcomes.append(outcome)
             progress(
-                f"  [{len(outcomes) - len(work.skipped) - len(work.settled)}/"
-                f"{len(work.jobs)}] {outcome.student} {outcome.notebook}: "
+                f"  [{n}/{len(work.tasks)}] {outcome.student} {outcome.notebook}: "
                 f"{outcome.status} in {outcome.seconds:.0f} s"
             )
-        log.info(
-            "graded %d notebooks in %.0f s", len(work.jobs), time.monotonic() - start
-        )
+        seconds = time.monotonic() - start
+        log.info("graded %d notebooks in %.0f s", len(work.tasks), seconds)
     return outcomes
 
 
-def _results(jobs, options):
-    if not jobs:
+def _results(jobs, tasks, options):
+    if not tasks:
         return iter(())
     if options.dask:
         return run_dask(jobs, options.dask, options.workers)
