@@ -35,6 +35,7 @@ from course_lib.gradient_check import (
 )
 from course_lib.image_utils import image_from_url
 from course_lib.rnn_layers import *  # noqa: F403  the layers to use and write
+from course_lib.widgets.caption_explorer import caption_explorer
 
 plt.rcParams["figure.figsize"] = (10.0, 8.0)
 plt.rcParams["image.interpolation"] = "nearest"
@@ -509,6 +510,21 @@ for split in ["train", "val"]:
 from course_lib.grading import rnn_captioning as hidden
 hidden.captioning_sample(3)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Explore
+#
+# Pick an image with the slider and compare the model's caption with the ones
+# people wrote. At temperature 0 the model writes its greedy caption (your
+# `sample`); above 0 each word is drawn at random from the softmax of the scores
+# divided by the temperature, so low temperatures stay close to the greedy
+# caption and high ones wander into unlikely words. "Draw again" draws new ones.
+# These are training images, which the model has memorised; pass `split="val"`
+# to see images it never saw. Where widgets cannot show (in the autograder's
+# copy, for one), a figure of a few images with their captions appears instead.
+
+# %%
+caption_explorer(small_rnn_model, small_data, split="train")
 
 # %% [markdown]
 # ## Inline question 1
