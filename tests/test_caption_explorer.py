@@ -1,4 +1,5 @@
-"""The caption explorer: greedy and tempered captions, its widget, its fallback."""
+"""The caption explorer: the model's captions beside people's, its widget, its
+static fallback."""
 
 import sys
 import types
@@ -8,11 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib import rnn_layers, widgets
+from course_lib import widgets
 from course_lib.classifiers.rnn import CaptioningRNN
 from course_lib.widgets import caption_explorer as ce
 
-WORDS = ["<NULL>", "<START>", "<END>", "a", "red", "blue", "circle", "square"]
+WORDS = ["<NULL>", "<START>", "<END>", "a", "red", "blue", "circle", "square",
+         "green"]  # fmt: skip
 D = 6
 
 
@@ -43,6 +45,12 @@ def data(tmp_path):
         "val_image_idxs": np.array([0, 0, 1, 1, 2, 2], dtype=np.int32),
         "val_features": rng.standard_normal((3, D)).astype(np.float32),
         "val_urls": np.array(urls),
+        "train_captions": np.array(
+            [caption("red", "square"), caption("a", "green", "circle")], dtype=np.int32
+        ),
+        "train_image_idxs": np.array([0, 1], dtype=np.int32),
+        "train_features": rng.standard_normal((2, D)).astype(np.float32),
+        "train_urls": np.array(urls[:2]),
     }
 
 
@@ -54,58 +62,46 @@ def model(request, data):
                          dtype=np.float64)  # fmt: skip
 
 
-def test_a_cold_temperature_gives_the_greedy_caption(model, data):
-    features = data["val_features"].astype(np.float64)
-    greedy = model.sample(features, max_length=5)
-    rng = np.random.default_rng(1)
-    cold = ce.sample_with_temperature(model, features, 1e-9, rng, max_length=5)
-    np.testing.assert_array_equal(cold, greedy)
-
-
-def test_random_captions_repeat_with_the_seed_and_use_the_installed_layers(
-    model, data, monkeypatch
-):
-    calls = []
-    for name in ("rnn_step_forward", "lstm_step_forward"):
-        real = getattr(rnn_layers, name)
-        monkeypatch.setattr(rnn_layers, name,
-                            lambda *a, real=real: calls.append(1) or real(*a))  # fmt: skip
-    features = np.repeat(data["val_features"][:1], 20, axis=0)
-    first, again = (
-        ce.sample_with_temperature(model, features, 5.0, np.random.default_rng(3))
-        for _ in range(2)
-    )
-    np.testing.assert_array_equal(first, again)
-    assert len({tuple(row) for row in first}) > 1  # hot: the rows differ
-    assert calls  # the student's step function wrote them
-    with pytest.raises(ValueError, match="greedy"):
-        ce.sample_with_temperature(model, features, 0.0, np.random.default_rng())
-
-
 def test_ground_truth_is_every_caption_of_the_image(model, data):
     explorer = ce.CaptionExplorer(model, data)
-    assert explorer.images == [0, 1, 2]
-    assert explorer.ground_truth(1) == ["a blue square", "blue square"]
+    assert explorer.images == {"train": [0, 1], "val": [0, 1, 2]}
+    assert explorer.ground_truth("val", 1) == ["a blue square", "blue square"]
 
 
-def test_sliders_and_button_drive_the_picture_and_the_captions(model, data):
-    explorer = ce.CaptionExplorer(model, data, num_samples=4)
+def test_the_caption_is_the_installed_sample(model, data, monkeypatch):
+    calls = []
+
+    def sample(self, features, max_length=30):
+        calls.append(features.shape)
+        return np.array([[3, 5, 7, 2, 0]])  # a blue square <END> <NULL>
+
+    monkeypatch.setattr(CaptioningRNN, "sample", sample)
+    explorer = ce.CaptionExplorer(model, data)
+    assert explorer.generated("val", 2) == "a blue square"
+    explorer.generated("val", 2)
+    assert calls == [(1, D)]  # written once, then kept
+
+
+def test_the_menu_and_the_slider_drive_the_picture_and_the_captions(model, data):
+    explorer = ce.CaptionExplorer(model, data)
     box = explorer.widget()
     assert explorer.image_slider in box.children[0].children
     first_picture = explorer.picture.value
     assert first_picture[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "greedy" in explorer.text.value and "a red circle" in explorer.text.value
+    assert "val image 0" in explorer.text.value
+    assert "a red circle" in explorer.text.value
+    greedy = explorer.generated("val", 0)
+    assert f"<b>{greedy}</b>" in explorer.text.value
 
+    explorer.image_slider.value = 2
     explorer.image_slider.value = 1
     assert explorer.picture.value != first_picture  # a blue picture
     assert "a blue square" in explorer.text.value
 
-    explorer.temperature_slider.value = 1.5
-    text = explorer.text.value
-    assert "temperature 1.5" in text and text.count("<li><b>") == 4
-    state = explorer.rng.bit_generator.state
-    explorer.button.click()
-    assert explorer.rng.bit_generator.state != state  # new captions drawn
+    explorer.split_menu.value = "train"
+    assert explorer.image_slider.max == 1
+    assert "train image 1" in explorer.text.value
+    assert "a green circle" in explorer.text.value
 
 
 def test_outside_a_live_kernel_a_static_figure(model, data):
@@ -113,6 +109,7 @@ def test_outside_a_live_kernel_a_static_figure(model, data):
     assert isinstance(figure, matplotlib.figure.Figure)
     titles = [ax.get_title() for ax in figure.axes]
     assert len(titles) == 3 and all("GT: " in t for t in titles)
+    assert titles[1].endswith("GT: a blue square")
 
 
 def test_in_colab_the_widget_manager_is_switched_on(model, data, monkeypatch):

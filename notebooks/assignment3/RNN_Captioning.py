@@ -514,14 +514,11 @@ hidden.captioning_sample(3)
 # %% [markdown]
 # ### Explore
 #
-# Pick an image with the slider and compare the model's caption with the ones
-# people wrote. At temperature 0 the model writes its greedy caption (your
-# `sample`); above 0 each word is drawn at random from the softmax of the scores
-# divided by the temperature, so low temperatures stay close to the greedy
-# caption and high ones wander into unlikely words. "Draw again" draws new ones.
-# These are training images, which the model has memorised; pass `split="val"`
-# to see images it never saw. Where widgets cannot show (in the autograder's
-# copy, for one), a figure of a few images with their captions appears instead.
+# Pick an image with the slider and compare the caption your `sample` writes
+# with the ones people wrote. The menu switches between training images, which
+# the model has memorised, and validation images, which it never saw. Where
+# widgets cannot show (in the autograder's copy, for one), a figure of a few
+# training images with their captions appears instead.
 
 # %%
 caption_explorer(small_rnn_model, small_data, split="train")
