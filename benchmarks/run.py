@@ -130,10 +130,10 @@ def parse_args(argv):
     p.add_argument("--only", nargs="+", choices=FIGURES, help="run only these figures")
     p.add_argument("--skip", nargs="+", choices=FIGURES, default=[], help="leave out")
     p.add_argument(
-        "--note",
-        action="append",
-        default=[],
-        help="a line for the page's notes, e.g. why a figure was left out",
+        "--notes",
+        type=Path,
+        help="a file of lines for the page's notes (why a figure was left out, a "
+        "figure measured apart), read when the page is written",
     )
     p.add_argument(
         "--quick",
@@ -159,7 +159,6 @@ def main(argv=None):
             load_before=report.load_average(),
         )
         lines = []
-        context.notes += [f"- {note}" for note in args.note]
         for name in args.only or [f for f in FIGURES if f not in args.skip]:
             print(f"== {name}", flush=True)
             context.loads.append(f"- {name}: {report.load_average()}")
@@ -179,6 +178,8 @@ def main(argv=None):
                     note=why,
                 )
             )
+        if args.notes:
+            context.notes += args.notes.read_text().splitlines()
         context.finished = report.now()
         context.load_after = report.load_average()
     args.out.write_text(report.page(lines, context, METHOD))
