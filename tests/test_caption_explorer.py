@@ -109,7 +109,7 @@ def test_outside_a_live_kernel_a_static_figure(model, data):
     assert isinstance(figure, matplotlib.figure.Figure)
     titles = [ax.get_title() for ax in figure.axes]
     assert len(titles) == 3 and all("GT: " in t for t in titles)
-    assert titles[1].endswith("GT: a blue square")
+    assert titles[1].endswith("\nGT: a blue square")
 
 
 def test_in_colab_the_widget_manager_is_switched_on(model, data, monkeypatch):

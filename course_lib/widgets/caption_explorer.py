@@ -11,6 +11,7 @@ render, a static figure shows a few images of one split with their captions.
 """
 
 import io
+import textwrap
 
 import matplotlib.image
 import numpy as np
@@ -95,10 +96,10 @@ class CaptionExplorer:
 
     def figure(self, count=4):
         """A static figure: `count` images of the first split, each titled with
-        the model's caption (first line) and one ground-truth caption."""
+        the model's caption above one ground-truth caption (GT)."""
         split = self.split
         count = min(count, len(self.images[split]))
-        figure = new_figure((3.2 * count, 3.8))
+        figure = new_figure((3.2 * count, 4.4), layout="constrained")
         axes = figure.subplots(1, count, squeeze=False)[0]
         for choice, ax in enumerate(axes):
             image = self.picture_of(split, choice)
@@ -106,11 +107,11 @@ class CaptionExplorer:
                 ax.text(0.5, 0.5, "image unavailable", ha="center", va="center")
             else:
                 ax.imshow(image)
-            made = self.generated(split, choice)
-            truth = self.ground_truth(split, choice)[0]
-            ax.set_title(f"{made}\nGT: {truth}", fontsize=8, wrap=True)
+            made = textwrap.fill(self.generated(split, choice), 36)
+            truth = textwrap.fill("GT: " + self.ground_truth(split, choice)[0], 36)
+            ax.set_title(f"{made}\n{truth}", fontsize=8)
             ax.axis("off")
-        figure.suptitle(f"The model's captions of {split} images (first line)")
+        figure.suptitle(f"The model's captions of {split} images, above people's (GT)")
         return figure
 
     def widget(self):
