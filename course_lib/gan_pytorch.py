@@ -426,6 +426,7 @@ def run_a_gan(
     num_epochs=10,
     device=None,
     schedule="auto",
+    losses=None,
 ):
     """Train a GAN, alternating one discriminator step and one generator step.
 
@@ -444,6 +445,8 @@ def run_a_gan(
     - schedule: "full" trains num_epochs epochs; "short" trains SHORT_SCHEDULE
       iterations and keeps images twice as often; "auto" is "short" while nbgrader
       runs the notebook (NBGRADER_EXECUTION is set) and "full" otherwise.
+    - losses: a list to which (D loss, G loss) of every iteration is appended,
+      for a plot of the training curves; None keeps none.
 
     Returns a list of (16, 784) NumPy arrays of generated images in [0, 1], from
     iterations 0, show_every, 2 * show_every, ...
@@ -494,6 +497,8 @@ def run_a_gan(
         g_error = generator_loss(D(fake_images))
         g_error.backward()
         G_solver.step()
+        if losses is not None:
+            losses.append((d_total_error.item(), g_error.item()))
 
         # 3. Now and then keep 16 generated images, rescaled to [0, 1].
         if iteration % show_every == 0:

@@ -190,6 +190,14 @@ def test_run_a_gan_keeps_snapshots_and_writes_nothing_to_stderr(capfd, monkeypat
     assert "Iteration 4: D loss" in out
 
 
+def test_run_a_gan_records_the_losses_of_every_iteration(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    losses = []
+    train_tiny(show_every=2, num_epochs=3, losses=losses)
+    assert len(losses) == 6  # two full batches an epoch
+    assert all(isinstance(d, float) and isinstance(g, float) for d, g in losses)
+
+
 def test_run_a_gan_short_schedule_under_nbgrader(capfd, monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     monkeypatch.setattr(gan, "SHORT_SCHEDULE", 4)

@@ -327,6 +327,8 @@ hidden.get_optimizer(1)
 #    its images;
 #
 # and every `show_every` iterations it keeps 16 generated images, which it returns.
+# Given a list as `losses`, it also records both losses of every iteration; the
+# cells below plot them above the snapshots. A progress bar shows how far it is.
 #
 # The budgets below fit the whole notebook in about ten minutes on a laptop's CPU;
 # a GPU, where available, is used automatically. Expect black backgrounds and
@@ -336,8 +338,19 @@ hidden.get_optimizer(1)
 
 
 # %%
-def show_progress(images, show_every):
-    """The kept snapshots side by side, 16 generated digits each."""
+def show_progress(images, show_every, losses):
+    """The losses of every iteration, then the kept snapshots side by side,
+    16 generated digits each."""
+    d_loss, g_loss = np.array(losses).T
+    plt.figure(figsize=(7, 3))
+    plt.plot(d_loss, label="discriminator")
+    plt.plot(g_loss, label="generator")
+    plt.xlabel("Iteration")
+    plt.ylabel("Loss")
+    plt.title("Training losses")
+    plt.legend()
+    plt.show()
+
     count = len(images)
     fig, axes = plt.subplots(
         1, count, figsize=(2.2 * count, 2.6), squeeze=False
@@ -361,6 +374,7 @@ D_solver = get_optimizer(D)
 G_solver = get_optimizer(G)
 
 show_every = 155
+losses = []  # (D loss, G loss) of every iteration
 images = run_a_gan(
     D,
     G,
@@ -371,8 +385,9 @@ images = run_a_gan(
     loader_train,
     show_every=show_every,
     num_epochs=5,
+    losses=losses,
 )
-show_progress(images, show_every)
+show_progress(images, show_every, losses)
 
 # %% [markdown]
 # ## Inline question 1
@@ -453,6 +468,7 @@ G_LS.apply(initialize_weights)
 D_LS_solver = get_optimizer(D_LS)
 G_LS_solver = get_optimizer(G_LS)
 
+losses = []  # (D loss, G loss) of every iteration
 images = run_a_gan(
     D_LS,
     G_LS,
@@ -463,8 +479,9 @@ images = run_a_gan(
     loader_train,
     show_every=show_every,
     num_epochs=5,
+    losses=losses,
 )
-show_progress(images, show_every)
+show_progress(images, show_every, losses)
 
 # %% [markdown]
 # ## Inline question 2
@@ -592,6 +609,7 @@ D_DC_solver = get_optimizer(D_DC)
 G_DC_solver = get_optimizer(G_DC)
 
 dc_show_every = 31
+losses = []  # (D loss, G loss) of every iteration
 images = run_a_gan(
     D_DC,
     G_DC,
@@ -602,8 +620,9 @@ images = run_a_gan(
     loader_train,
     show_every=dc_show_every,
     num_epochs=1,
+    losses=losses,
 )
-show_progress(images, dc_show_every)
+show_progress(images, dc_show_every, losses)
 
 # %% [markdown]
 # ## Inline question 3
