@@ -120,13 +120,12 @@ CASES = (
     ),
     Case(
         "output_flood",
-        "cube's cell prints 1 GiB after defining cube",
-        "the kernel buffers it and meets its address-space limit (MemoryError on "
-        "stderr of an exercise cell, which costs nothing); the output is lost, "
-        "cube was defined: 4",
+        "cube's cell prints 64 MiB after defining cube",
+        "the grader keeps the first 256 KiB and drops the rest, flagged; graded: 4",
         "graded",
         4.0,
-        cube=CUBE + "line = 'spam' * 2**18\nfor _ in range(1024):\n    print(line)\n",
+        flags=("output truncated",),
+        cube=CUBE + "line = 'spam' * 2**14\nfor _ in range(1024):\n    print(line)\n",
     ),
     Case(
         "stderr_flood",
