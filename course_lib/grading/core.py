@@ -28,6 +28,9 @@ class Outcome:
     passed: bool
     message: str
 
+    def __post_init__(self):
+        self.passed = bool(self.passed)  # a NumPy bool would make the score NumPy's
+
 
 # ---------------------------------------------------------------------------
 # The student's code and the reference code
@@ -237,7 +240,9 @@ def grade(title, points, checks):
         lines += [
             ("  ok    " if o.passed else "  FAIL  ") + o.message for o in outcomes
         ]
-    score = min(points, round(points * earned / total, DIGITS)) if total else 0.0
+    # A plain float: nbgrader reads the result's repr, and gives full credit for one
+    # it cannot parse, such as NumPy 2's "np.float64(1.5)".
+    score = float(min(points, round(points * earned / total, DIGITS))) if total else 0.0
     print(f"{title}: {score:g} / {points:g} points")
     print("\n".join(lines))
     return score
