@@ -67,6 +67,34 @@ def test_verdicts(catalog):
     assert mutants.judge(catalog, entry, None).status == "error"
 
 
+def test_a_carried_over_cell_may_cost_the_training_it_feeds(catalog):
+    """The LSTM notebook trains with the RNN notebook's loss: breaking that loss may
+    cost the LSTM overfit, and nothing else unexpected."""
+    entry = mutants.Entry("mutant", "m", "RNN_Captioning.ipynb", "code_CaptioningRNN_loss",
+                          (), "x", ("test_captioning_lstm",))
+    lost = {
+        "RNN_Captioning.ipynb": {"test_overfit": (2.0, 2.0, "")},
+        "LSTM_Captioning.ipynb": {
+            "test_captioning_lstm": (0.0, 3.0, ""),
+            "test_lstm_overfit": (0.0, 2.0, ""),
+            "test_lstm_forward": (2.0, 2.0, ""),
+        },
+    }
+    assert mutants.judge(catalog, entry, lost).status == "killed"
+    lost["LSTM_Captioning.ipynb"]["test_lstm_forward"] = (0.0, 2.0, "")
+    assert mutants.judge(catalog, entry, lost).status == "misattributed"
+
+
+def test_a_training_cell_fed_by_an_unknown_cell_is_an_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[training."LSTM_Captioning.ipynb".test_lstm_overfit]\n'
+        'trained_with = ["RNN_Captioning.ipynb:code_no_such_cell"]\n'
+    )
+    with pytest.raises(mutants.CatalogError, match="code_no_such_cell"):
+        mutants.check_catalog(build.Course(ROOT), mutants.load_catalog(bad))
+
+
 SLOW_NOTEBOOKS = ("Network_Visualization.ipynb",)  # SqueezeNet: ~40 s an entry
 
 

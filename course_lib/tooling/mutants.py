@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import get_partial_grade
 
 from . import build, demo
 
@@ -90,11 +91,20 @@ class Catalog:
         allowed = set(entry.costs)
         for notebook, cells in self.training.items():
             for cell, spec in cells.items():
-                if entry.notebook == notebook and entry.cell in spec.get(
-                    "trained_with", []
-                ):
+                if (entry.notebook, entry.cell) in trained_with(notebook, spec):
                     allowed.add(cell)
         return allowed
+
+
+def trained_with(notebook, spec):
+    """The (notebook, solution cell) pairs a training test cell depends on. A bare
+    name is a cell of `notebook`; `Other.ipynb:cell` one of a notebook it carries
+    over."""
+    pairs = set()
+    for name in spec.get("trained_with", []):
+        other, _, cell = name.rpartition(":")
+        pairs.add((other or notebook, cell))
+    return pairs
 
 
 # ---------------------------------------------------------------------------
@@ -198,6 +208,17 @@ def unbuilt(course, catalog):
             if e.notebook not in built and e.notebook in templates}
 
 
+def _solution_cells(notebook):
+    """The grade_ids of the solution cells of a (assignment, path) notebook."""
+    if notebook is None:
+        return set()
+    return {
+        cell.metadata["nbgrader"]["grade_id"]
+        for cell in nbformat.read(notebook[1], 4).cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+
+
 def check_catalog(course, catalog):
     """Every entry names a known notebook and cells, and every edit applies.
     Returns the notebooks skipped because they are not built yet."""
@@ -224,9 +245,17 @@ def check_catalog(course, catalog):
             f"{entry.student}: no test cell {c}" for c in entry.costs if c not in known
         ]
     for notebook, cells in catalog.training.items():
-        for cell in cells:
-            if notebook not in skipped and cell not in tests.get(notebook, {}):
+        if notebook in skipped:
+            continue
+        for cell, spec in cells.items():
+            if cell not in tests.get(notebook, {}):
                 problems.append(f"[training]: {notebook} has no test cell {cell}")
+            problems += [
+                f"[training] {cell}: no solution cell {other}:{solution}"
+                for other, solution in trained_with(notebook, spec)
+                if other not in skipped
+                and solution not in _solution_cells(notebooks.get(other))
+            ]
     if problems:
         raise CatalogError(
             "the mutant catalog does not apply:\n  " + "\n  ".join(problems)
@@ -319,6 +348,14 @@ def _run_cell(source, namespace, label):
     return None
 
 
+def _as_nbgrader_reads(value, points):
+    """The score nbgrader gives a test cell whose result is `value`: by the text of
+    its repr, so that a result nbgrader cannot read scores here as it does there."""
+    if value is None:
+        return points
+    return get_partial_grade({"data": {"text/plain": repr(value)}}, points)
+
+
 def _grade_in_process(nb, name, skip_cells):
     """{test cell: (score, max_score, output)} of a planted notebook run in-process.
 
@@ -350,7 +387,7 @@ def _grade_in_process(nb, name, skip_cells):
                     value = _run_cell(
                         hidden.group(1) if hidden else "", namespace, label
                     )
-                    score = points if value is None else float(value)
+                    score = _as_nbgrader_reads(value, points)
                 except Exception as error:
                     out.write(f"raised {type(error).__name__}: {error}\n")
                     score = 0.0
