@@ -21,6 +21,7 @@ returning `(loss, grads)` with grads keyed like params. `data` is a dict as
 import inspect
 
 from course_lib import coco_utils, optim
+from course_lib.progress import Progress
 
 DEFAULTS = {
     "update_rule": "sgd",
@@ -56,8 +57,12 @@ class CaptioningSolver:
       (default 1.0, no decay).
     - batch_size: captions per minibatch (default 100).
     - num_epochs: passes over the training captions (default 10).
-    - print_every: print the loss every this many iterations (default 10).
-    - verbose: if False, print nothing (default True).
+    - print_every: report the loss every this many iterations (default 10).
+    - verbose: if False, show nothing (default True).
+
+    Training shows a progress bar with the latest loss where a person watches (a
+    live notebook, a terminal), and prints one line per print_every iterations
+    elsewhere (under the autograder, in logs); see `course_lib.progress`.
 
     After `train()`, `loss_history` holds the loss of every iteration.
     """
@@ -123,16 +128,17 @@ class CaptioningSolver:
         iterations_per_epoch = max(num_train // self.batch_size, 1)
         num_iterations = self.num_epochs * iterations_per_epoch
 
-        for t in range(num_iterations):
-            self._step()
+        with Progress(num_iterations, "Training", self.verbose, unit="it") as bar:
+            for t in range(num_iterations):
+                self._step()
+                bar.step()
 
-            if self.verbose and t % self.print_every == 0:
-                print(
-                    f"(Iteration {t + 1} / {num_iterations}) "
-                    f"loss: {self.loss_history[-1]:f}"
-                )
+                if t % self.print_every == 0:
+                    loss = self.loss_history[-1]
+                    line = f"(Iteration {t + 1} / {num_iterations}) loss: {loss:f}"
+                    bar.note(line, loss=loss)
 
-            if (t + 1) % iterations_per_epoch == 0:
-                self.epoch += 1
-                for config in self.optim_configs.values():
-                    config["learning_rate"] *= self.lr_decay
+                if (t + 1) % iterations_per_epoch == 0:
+                    self.epoch += 1
+                    for config in self.optim_configs.values():
+                        config["learning_rate"] *= self.lr_decay

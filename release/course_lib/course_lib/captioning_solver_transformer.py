@@ -7,6 +7,7 @@ import torch
 from torch.nn import functional as F
 
 from course_lib import coco_utils
+from course_lib.progress import Progress
 
 
 def transformer_temporal_softmax_loss(x, y, mask):
@@ -62,8 +63,10 @@ class CaptioningSolverTransformer:
         - batch_size: captions per iteration.
         - num_epochs: passes over the training captions; an epoch is
           max(num_train // batch_size, 1) iterations.
-        - print_every: iterations between two printed losses.
-        - verbose: print the loss every print_every iterations.
+        - print_every: iterations between two reported losses.
+        - verbose: report the loss every print_every iterations: beside a
+          progress bar where a person watches, as a printed line elsewhere
+          (see `course_lib.progress`).
         """
         self.model = model
         self.data = data
@@ -105,10 +108,11 @@ class CaptioningSolverTransformer:
         num_iterations = self.num_epochs * iterations_per_epoch
 
         self.model.train()
-        for t in range(num_iterations):
-            self._step()
-            if self.verbose and t % self.print_every == 0:
-                print(
-                    f"(Iteration {t + 1} / {num_iterations}) "
-                    f"loss: {self.loss_history[-1]:f}"
-                )
+        with Progress(num_iterations, "Training", self.verbose, unit="it") as bar:
+            for t in range(num_iterations):
+                self._step()
+                bar.step()
+                if t % self.print_every == 0:
+                    loss = self.loss_history[-1]
+                    line = f"(Iteration {t + 1} / {num_iterations}) loss: {loss:f}"
+                    bar.note(line, loss=loss)

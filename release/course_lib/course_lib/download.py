@@ -9,7 +9,6 @@ file into place, so a file at `dest` is always complete.
 
 import hashlib
 import os
-import sys
 import urllib.error
 import urllib.request
 import zipfile
@@ -17,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from course_lib.cache import data_home
+from course_lib.progress import Progress
 
 TIMEOUT = 30  # seconds without an answer from the server before giving up
 CHUNK = 1 << 16
@@ -55,7 +55,8 @@ def fetch(url, dest, sha256=None, resume=True, progress=True):
       deleted and ChecksumError raised.
     - resume: continue from an existing `<dest>.part` with an HTTP Range request. A
       server that ignores Range sends the whole file, which then replaces the part.
-    - progress: show a tqdm progress bar on stderr, only in an interactive session.
+    - progress: show a progress bar where a person watches (a live notebook or a
+      terminal; never under the autograder): see `course_lib.progress`.
 
     Raises DownloadError when the server cannot be reached or answers with an error,
     or when the connection breaks (the part is kept: call again to resume).
@@ -101,13 +102,15 @@ def fetch(url, dest, sha256=None, resume=True, progress=True):
         received = offset
         with (
             open(part, "ab" if offset else "wb") as out,
-            _bar(progress, total, offset, dest.name) as bar,
+            Progress(
+                total, dest.name, progress, initial=offset, unit="B", unit_scale=True
+            ) as bar,
         ):
             try:
                 while chunk := response.read(CHUNK):
                     out.write(chunk)
                     received += len(chunk)
-                    bar.update(len(chunk))
+                    bar.step(len(chunk))
             except OSError as error:
                 raise DownloadError(
                     f"the download of {url} broke off after {received} bytes "
@@ -140,40 +143,6 @@ def _sha256(path):
         while block := f.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _interactive():
-    """True in a terminal or a Jupyter kernel, where a progress bar is seen."""
-    return sys.stderr.isatty() or "ipykernel" in sys.modules
-
-
-class _NoBar:
-    """Stands in for a tqdm bar when none is shown."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-    def update(self, n):
-        pass
-
-
-def _bar(progress, total, initial, name):
-    """A tqdm progress bar in bytes, or a silent stand-in."""
-    if not (progress and _interactive()):
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=total,
-        initial=initial,
-        unit="B",
-        unit_scale=True,
-        desc=name,
-        file=sys.stderr,
-    )
 
 
 def download_coco(

@@ -28,6 +28,7 @@ from course_lib.image_preprocessing import (
     preprocess,
     rescale,
 )
+from course_lib.progress import Progress
 from course_lib.shape_images import IMAGE_SIZE
 
 __all__ = [
@@ -178,6 +179,8 @@ def create_class_visualization(
     - generator: optional torch.Generator for the initial noise and the
       jitter, to make a run reproducible.
 
+    A progress bar shows where a person watches (see `course_lib.progress`).
+
     Returns a tuple of:
     - image: the final image, a PIL image rescaled to the full [0, 255]
       range.
@@ -207,7 +210,9 @@ def create_class_visualization(
     img = torch.randn(shape, generator=generator, dtype=dtype)
     img.requires_grad_(True)
     snapshots = []
+    bar = Progress(num_iterations, f"Visualizing {name}", unit="step")
     for t in range(num_iterations):
+        bar.step()
         # 2. Step on a randomly shifted copy of the image, then shift it back.
         shift = torch.randint(0, max_jitter + 1, (2,), generator=generator)
         ox, oy = shift.tolist()
@@ -229,4 +234,5 @@ def create_class_visualization(
             title = f"{name}\nIteration {t + 1} / {num_iterations}"
             snapshots.append((title, deprocess(img)))
 
+    bar.close()
     return deprocess(img), snapshots

@@ -18,12 +18,11 @@ render, a static figure shows every layer and head for one image.
 
 import io
 
-import matplotlib.figure
 import numpy as np
 import torch
 
 from course_lib.image_utils import image_from_url
-from course_lib.widgets import in_live_kernel
+from course_lib.widgets import choose, new_figure
 
 
 def self_attention_weights(model, features, words):
@@ -157,7 +156,7 @@ class AttentionExplorer:
     def figure(self, choice=0, layer=0, head=0):
         """The image with its caption and one head's map, side by side."""
         words, weights = self.read(choice)
-        fig = matplotlib.figure.Figure(figsize=(10, 4.5), layout="constrained")
+        fig = new_figure((10, 4.5), layout="constrained")
         left, right = fig.subplots(1, 2, width_ratios=[1, 1.3])
         self._image_panel(left, choice, words)
         self._heat_map(
@@ -172,7 +171,7 @@ class AttentionExplorer:
         words, weights = self.read(choice)
         L, h = self.num_layers, self.num_heads
         size = (3.2 * (h + 1), 3.2 * L)
-        fig = matplotlib.figure.Figure(figsize=size, layout="constrained")
+        fig = new_figure(size, layout="constrained")
         axes = fig.subplots(L, h + 1, squeeze=False)
         self._image_panel(axes[0, 0], choice, words)
         for layer in range(L):
@@ -237,8 +236,4 @@ def attention_explorer(model, data, split="val", images=None, max_length=30,
     last value of a notebook cell.
     """
     explorer = AttentionExplorer(model, data, split, images, max_length)
-    if interactive is None:
-        interactive = in_live_kernel()
-    if interactive:
-        return explorer.widget()
-    return explorer.overview(0)
+    return choose(interactive, explorer.widget, explorer.overview)

@@ -13,14 +13,11 @@ cannot render it draws a static grid instead, one walk per row, t across.
 import io
 
 import matplotlib.image
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from course_lib.gan_pytorch import NOISE_DIM, deprocess_img
-from course_lib.widgets import in_live_kernel
-
-
+from course_lib.widgets import choose, new_figure
 
 
 class LatentExplorer:
@@ -89,10 +86,7 @@ class LatentExplorer:
         """A static grid: one walk per row, t from 0 to 1 across `steps` columns."""
         ts = np.linspace(0, 1, steps)
         walks = np.stack([self.images(t) for t in ts], axis=1)  # (P, steps, 28, 28)
-        # Through pyplot, so that a notebook knows how to show it; closed at once,
-        # so that a later plt.show() does not draw it twice.
-        figure = plt.figure(figsize=(steps * 0.8, self.num_pairs * 0.8 + 0.4))
-        plt.close(figure)
+        figure = new_figure((steps * 0.8, self.num_pairs * 0.8 + 0.4))
         axes = figure.subplots(self.num_pairs, steps, squeeze=False,
                                gridspec_kw=dict(wspace=0.05, hspace=0.05))
         for p in range(self.num_pairs):
@@ -152,8 +146,4 @@ def latent_explorer(G, noise_dim=NOISE_DIM, num_pairs=6, seed=0, steps=9,
     last value of a notebook cell.
     """
     explorer = LatentExplorer(G, noise_dim, num_pairs, seed)
-    if interactive is None:
-        interactive = in_live_kernel()
-    if interactive:
-        return explorer.widget()
-    return explorer.figure(steps)
+    return choose(interactive, explorer.widget, lambda: explorer.figure(steps))

@@ -22,9 +22,7 @@ import torch
 
 from course_lib import net_visualization_pytorch
 from course_lib.image_preprocessing import preprocess
-from course_lib.widgets import in_live_kernel
-
-
+from course_lib.widgets import choose, new_figure
 
 
 class SaliencyExplorer:
@@ -104,10 +102,7 @@ class SaliencyExplorer:
         saliency for that label titled with the top predictions."""
         indices = range(min(len(self.X), 5)) if indices is None else list(indices)
         n = len(indices)
-        # Through pyplot so that a notebook shows it; closed at once, so that a
-        # later plt.show() does not draw it twice.
-        figure = plt.figure(figsize=(2.4 * n, 5.4))
-        plt.close(figure)
+        figure = new_figure((2.4 * n, 5.4))
         axes = figure.subplots(2, n, squeeze=False)
         for column, i in enumerate(indices):
             axes[0, column].imshow(self.X[i])
@@ -177,8 +172,4 @@ def saliency_explorer(model, X, y, class_names, top_k=3, interactive=None):
     last value of a notebook cell.
     """
     explorer = SaliencyExplorer(model, X, y, class_names, top_k)
-    if interactive is None:
-        interactive = in_live_kernel()
-    if interactive:
-        return explorer.widget()
-    return explorer.figure()
+    return choose(interactive, explorer.widget, explorer.figure)
