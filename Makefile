@@ -64,9 +64,10 @@ release: setup
 check: setup
 	$(COURSE) check
 
-# Mutation testing of the grader through nbgrader (long: see reports/README.md).
+# Mutation testing of the grader through nbgrader, two scratch courses side by side
+# (about 45 minutes on two cores: see reports/README.md).
 mutants: setup
-	$(COURSE) mutants
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(COURSE) mutants --jobs 2
 
 # Every benchmark side by side with its reference, one BLAS/PyTorch thread, about
 # 25 minutes on two cores (see benchmarks/run.py); writes benchmarks/RESULTS.md.
