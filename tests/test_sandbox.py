@@ -79,6 +79,16 @@ def test_missing_parents_are_made_passable_for_the_sandbox_user():
     ]
 
 
+@needs_bwrap
+def test_a_folder_bound_within_tmp_is_reachable_by_the_kernel_user(tmp_path):
+    """The sandbox's /tmp is a fresh tmpfs: a course cloned under /tmp (its virtual
+    environment, its library) must still be reachable through parents made inside."""
+    tmp_path.chmod(0o755)  # as a clone's folders are; pytest makes them private
+    (tmp_path / "note.txt").write_text("found")
+    result = run_inside(f"print(open({str(tmp_path / 'note.txt')!r}).read())", tmp_path)
+    assert result.stdout.strip() == "found", result.stderr
+
+
 def test_without_bubblewrap_grading_refuses_and_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setattr(sandbox, "BWRAP", "no-such-bwrap")
     sandbox.unavailable_reason.cache_clear()

@@ -172,7 +172,9 @@ def bwrap_command(argv, *, readable, writable, workdir, uid, limits):
     command += ["--tmpfs", "/tmp"]
     for target, name in _links():
         command += ["--symlink", target, name]
-    mounted, made = ["/tmp", "/proc", "/dev"], set()
+    # Folders bound from the host bring their subfolders; bwrap's own mounts are
+    # empty, so a folder bound within them (a clone in /tmp) needs its parents made.
+    mounted, made = [], {"/tmp", "/proc", "/dev"}
     for option, folders in (("--ro-bind", readable), ("--bind", writable)):
         for folder in _unique(folders):
             command += _parents(folder, mounted, made)
@@ -196,7 +198,8 @@ def bwrap_command(argv, *, readable, writable, workdir, uid, limits):
 def _parents(folder, mounted, made):
     """bwrap options that create the missing parents of `folder` as world-readable
     folders (bwrap would make them private to root, where the kernel's uid could
-    not pass). Parents made before, or within a mounted folder, exist already."""
+    not pass). Parents made before, or within a folder bound from the host, exist
+    already."""
     options = []
     for parent in reversed(Path(folder).parents):
         path = str(parent)
