@@ -201,3 +201,18 @@ def test_bwrap_is_on_this_machine_or_the_reason_says_how_to_install_it():
     reason = sandbox.unavailable_reason()
     assert reason is None or "bubblewrap" in reason or "namespaces" in reason
     assert reason is not None or shutil.which("bwrap")
+
+
+@needs_bwrap
+def test_a_kernel_that_cannot_start_is_found_before_grading_and_said_why():
+    """Without its virtual environment the kernel cannot import ipykernel: the batch
+    would report every notebook killed, so this is checked first, with a remedy."""
+    from course_lib.tooling import sandbox_kernel, worker
+
+    libraries = tuple(map(str, worker.kernel_libraries()))
+    assert sandbox_kernel.startup_problem(libraries) is None
+    if sys.prefix == sys.base_prefix:
+        pytest.skip("Python runs outside a virtual environment")
+    without_venv = tuple(f for f in libraries if f != sys.prefix)
+    problem = sandbox_kernel.startup_problem(without_venv)
+    assert "cannot start in the sandbox" in problem and "chmod -R o+rX" in problem

@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 from traitlets.config import PyFileConfigLoader
 
-from . import journal, merge, sandbox, tamper, worker
+from . import journal, merge, sandbox, sandbox_kernel, tamper, worker
 
 log = logging.getLogger(__name__)
 
@@ -469,7 +469,9 @@ def run(root, assignment, options=None, progress=print):
     options = options or Options()
     course = Course.load(root, assignment, options.db_url)
     if options.sandboxed:
-        reason = sandbox.unavailable_reason()
+        reason = sandbox.unavailable_reason() or sandbox_kernel.startup_problem(
+            tuple(map(str, worker.kernel_libraries()))
+        )
         if reason:
             raise BatchError(f"cannot grade in a sandbox: {reason}")
         if options.prepare_data:

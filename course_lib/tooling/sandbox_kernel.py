@@ -15,9 +15,11 @@ grader's configuration must therefore set `KernelManager.transport = "ipc"` and
 sent as messages: a signal to the launcher would reach bubblewrap, not the kernel.
 """
 
+import functools
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -77,6 +79,53 @@ def write_settings(path, *, readable, writable, ipc_dir, uid, limits, env):
     }
     Path(path).write_text(json.dumps(settings, indent=1))
     return path
+
+
+# What a notebook kernel of the course imports first.
+KERNEL_IMPORTS = "import ipykernel, numpy, torch, course_lib"
+
+
+@functools.lru_cache(maxsize=4)
+def startup_problem(readable):
+    """None if a kernel of this Python can start in a sandbox that reads the folders
+    `readable` (a tuple); else what goes wrong and what to do, for the TA.
+
+    Checked once before a batch: when the sandbox's user cannot read the virtual
+    environment or the course, every kernel would die and every notebook would be
+    reported as killed."""
+    limits = sandbox.Limits()
+    with sandbox.UidSlot() as slot:
+        command = sandbox.bwrap_command(
+            [sys.executable, "-c", KERNEL_IMPORTS],
+            readable=list(readable),
+            writable=[],
+            workdir="/tmp",
+            uid=slot.uid,
+            limits=limits,
+        )
+        try:
+            result = subprocess.run(
+                command,
+                preexec_fn=lambda: sandbox.set_limits(limits, slot.uid),
+                capture_output=True,
+                text=True,
+                timeout=300,
+                env=kernel_environment({}),
+            )
+        finally:
+            if slot.uid is not None:
+                sandbox.kill_user(slot.uid)
+    if result.returncode == 0:
+        return None
+    last = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])
+    return (
+        f"a notebook kernel cannot start in the sandbox: {sys.executable} -c "
+        f"'{KERNEL_IMPORTS}' fails there ({last[-1].strip()}). The sandbox's user "
+        "must be able to read Python, its packages and the course library: make "
+        "them readable by everyone (chmod -R o+rX on their folders and o+x on the "
+        "folders above them), or grade with --no-sandbox if you trust every "
+        "submission."
+    )
 
 
 def kernel_environment(extra):

@@ -178,6 +178,12 @@ def _environment(scratch, job, limits, uid):
     return env
 
 
+def kernel_libraries():
+    """The folders a sandboxed kernel reads its code from: the system, Python and
+    its packages, the course library."""
+    return [*sandbox.system_folders(), Path(course_lib.__file__).parent]
+
+
 def _sandboxed_kernel(scratch, job, limits, uid):
     """Install the sandboxed `python3` kernelspec in the scratch course and return
     the nbgrader settings that reach it. The kernel reads the system, Python, the
@@ -186,8 +192,7 @@ def _sandboxed_kernel(scratch, job, limits, uid):
     if uid is not None:
         os.chown(ipc_dir, uid, uid)
     (scratch / "ipc").symlink_to(ipc_dir)
-    readable = [*sandbox.system_folders(), Path(course_lib.__file__).parent]
-    readable.append(scratch / "autograded" / job.student)
+    readable = [*kernel_libraries(), scratch / "autograded" / job.student]
     kernel_env = {}
     if job.data_dir:
         readable.append(job.data_dir)
