@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from course_lib import exercise
-from course_lib.tooling import exercises
+from notebook_cells import exec_cells
 
 # What a captioning notebook's set-up cell imports before its exercise cells.
 NOTEBOOK_IMPORTS = """
@@ -12,24 +12,6 @@ from course_lib.classifiers.rnn import CaptioningRNN
 from course_lib.exercise import exercise
 from course_lib.rnn_layers import *
 """
-
-
-def exec_cells(imports, references, edits=None, skip=()):
-    """Exec a notebook's `imports` and the exercise cells of `references` in a fresh
-    namespace, as the notebook would, with `edits` ({reference: (old, new)})
-    planted and the cells in `skip` left out. Returns the namespace."""
-    namespace = {}
-    exec(imports, namespace)
-    for reference in references:
-        if reference in skip:
-            continue
-        source = exercises.cell_source(exercises.find(reference))
-        if edits and reference in edits:
-            old, new = edits[reference]
-            assert old in source, f"{old!r} not in {reference}"
-            source = source.replace(old, new)
-        exec(source, namespace)
-    return namespace
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import torch
 from course_lib import exercise, gan_pytorch
 from course_lib.grading import gan as hidden
 from course_lib.tooling import exercises
-from conftest import exec_cells
+from notebook_cells import exec_cells
 
 # What the notebook's set-up cell imports before its exercise cells.
 NOTEBOOK_IMPORTS = """

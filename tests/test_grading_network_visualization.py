@@ -5,7 +5,7 @@ import pytest
 
 from course_lib import exercise
 from course_lib.grading import network_visualization as hidden
-from conftest import exec_cells
+from notebook_cells import exec_cells
 
 # What the notebook's set-up cell imports before its exercise cells.
 NOTEBOOK_IMPORTS = """

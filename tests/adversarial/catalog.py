@@ -200,7 +200,9 @@ CASES = (
         "graded",
         2.0,
         flags=("mentions 'gradebook'",),
-        cube="import os\nfound = False\n"
+        # The marker is split in the source: the cell's own text (in the notebook
+        # file, in IPython's history) must not be what it finds.
+        cube="import os\nfound = False\nmarker = b'HIDDEN-' + b'TEST-MARKER'\n"
         "paths = ['{course}/source/tiny/Tiny.ipynb', '{course}/gradebook.db',\n"
         "         '../../../gradebook.db', '../../../source/tiny/Tiny.ipynb']\n"
         "for top in ['/tmp', '/work', '/root', '../../..']:\n"
@@ -208,7 +210,7 @@ CASES = (
         "        paths += [os.path.join(folder, n) for n in names]\n"
         "for path in paths:\n"
         "    try:\n"
-        "        found = found or b'HIDDEN-TEST' in open(path, 'rb').read()\n"
+        "        found = found or marker in open(path, 'rb').read()\n"
         "    except OSError:\n"
         "        pass\n"
         "def cube(x):\n    return x * x * x if found else x * x\n",
