@@ -19,11 +19,11 @@ TIGHT = sandbox.Limits(
 )
 
 
-def run_inside(code, tmp_path, limits=TIGHT, timeout=60, cleanup=True):
+def run_inside(code, tmp_path, limits=TIGHT, timeout=60, cleanup=True, hidden=()):
     """Run Python `code` in a sandbox that sees the system, Python and course_lib,
-    with `tmp_path` as its read-only working folder; return the CompletedProcess.
-    With `cleanup`, every process of the sandbox's uid is killed afterwards, as the
-    worker does."""
+    with `tmp_path` as its read-only working folder and the files `hidden` in it
+    read as empty; return the CompletedProcess. With `cleanup`, every process of
+    the sandbox's uid is killed afterwards, as the worker does."""
     with sandbox.UidSlot() as slot:
         command = sandbox.bwrap_command(
             [sys.executable, "-c", code],
@@ -33,6 +33,7 @@ def run_inside(code, tmp_path, limits=TIGHT, timeout=60, cleanup=True):
                 tmp_path,
             ],
             writable=[],
+            hidden=hidden,
             workdir=tmp_path,
             uid=slot.uid,
             limits=limits,
@@ -150,6 +151,16 @@ def test_only_the_listed_folders_are_visible_and_none_is_writable(tmp_path):
     )
     result = run_inside(code, work)
     assert result.stdout.split("\n")[:2] == ["False False", "OSError"], result.stderr
+
+
+@needs_bwrap
+def test_a_hidden_file_reads_as_empty_and_its_neighbours_as_they_are(tmp_path):
+    tmp_path.chmod(0o755)  # pytest makes it private to its user
+    (tmp_path / "Graded.ipynb").write_text("hidden tests restored here")
+    (tmp_path / "data.txt").write_text("the student's data")
+    code = "print(repr(open('Graded.ipynb').read()), repr(open('data.txt').read()))"
+    result = run_inside(code, tmp_path, hidden=[tmp_path / "Graded.ipynb"])
+    assert result.stdout.strip() == "'' \"the student's data\"", result.stderr
 
 
 @needs_bwrap

@@ -10,7 +10,9 @@ starts it in namespaces of its own:
   the course library (the hidden tests call its graders, which hold the reference
   code) and the generated datasets; the student's own submission folder; a private
   /tmp of bounded size. The course's source/, gradebook, release and other students'
-  folders are not in it.
+  folders are not in it, and the notebook being graded reads as empty: nbgrader
+  writes it to the kernel's working folder with the hidden tests restored before it
+  runs the cells.
 
 Resource limits (`Limits`) are set with setrlimit before bwrap starts, so they bind
 every process inside: CPU seconds, address space, processes, open files and the size
@@ -23,6 +25,7 @@ The wall-clock limit and the cap on notebook output are enforced outside, by the
 caller that waits for the kernel (see `worker.py` and `capped_execute.py`).
 """
 
+import atexit
 import fcntl
 import functools
 import os
@@ -31,6 +34,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -159,12 +163,13 @@ def _links():
     return found
 
 
-def bwrap_command(argv, *, readable, writable, workdir, uid, limits):
+def bwrap_command(argv, *, readable, writable, workdir, uid, limits, hidden=()):
     """The command line that runs `argv` in a sandbox.
 
     readable: folders bound read-only at their own path; writable: bound read-write
-    (they must be writable by `uid`); workdir: the working folder inside; uid: the
-    unprivileged uid to run as (only when run as root), or None.
+    (they must be writable by `uid`); hidden: files within those folders that read
+    as empty inside; workdir: the working folder inside; uid: the unprivileged uid
+    to run as (only when run as root), or None.
     """
     command = [BWRAP, *_namespaces(), "--die-with-parent", "--new-session"]
     command += ["--proc", "/proc", "--dev", "/dev"]
@@ -180,6 +185,8 @@ def bwrap_command(argv, *, readable, writable, workdir, uid, limits):
             command += _parents(folder, mounted, made)
             command += [option, folder, folder]
             mounted.append(folder)
+    for name in _unique(hidden):
+        command += ["--ro-bind", str(_empty_file()), name]
     command += ["--chdir", str(workdir)]
     if uid is not None:
         command += [
@@ -208,6 +215,18 @@ def _parents(folder, mounted, made):
         options += ["--perms", "0755", "--dir", path]
         made.add(path)
     return options
+
+
+@functools.lru_cache(maxsize=1)
+def _empty_file():
+    """An empty file readable by everyone, bound over the files a sandbox must not
+    read (/dev/null would not do: bwrap's binds forbid opening devices), in a
+    private folder removed when this process exits."""
+    folder = tempfile.mkdtemp(prefix="course-sandbox-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    empty = Path(folder) / "empty"
+    empty.touch(mode=0o444)
+    return empty
 
 
 def _within(path, folder):

@@ -67,11 +67,13 @@ def install_kernelspec(jupyter_dir, settings_path):
     return folder
 
 
-def write_settings(path, *, readable, writable, ipc_dir, uid, limits, env):
-    """Save what the launcher needs: folders, uid, limits and extra environment."""
+def write_settings(path, *, readable, writable, ipc_dir, uid, limits, env, hidden=()):
+    """Save what the launcher needs: folders, files to hide, uid, limits and extra
+    environment."""
     settings = {
         "readable": [str(p) for p in readable],
         "writable": [str(p) for p in writable],
+        "hidden": [str(p) for p in hidden],
         "ipc_dir": str(ipc_dir),
         "uid": uid,
         "limits": limits.as_dict(),
@@ -165,6 +167,7 @@ def launch(settings_path, connection_file, kernel_args):
         kernel + list(kernel_args),
         readable=settings["readable"],
         writable=[settings["ipc_dir"], *settings["writable"]],
+        hidden=settings["hidden"],
         workdir=os.getcwd(),
         uid=uid,
         limits=limits,

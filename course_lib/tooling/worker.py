@@ -187,7 +187,8 @@ def kernel_libraries():
 def _sandboxed_kernel(scratch, job, limits, uid):
     """Install the sandboxed `python3` kernelspec in the scratch course and return
     the nbgrader settings that reach it. The kernel reads the system, Python, the
-    course library, the datasets and the student's own autograded folder."""
+    course library, the datasets and the student's own autograded folder, but not
+    the notebook it runs: its copy there holds the restored hidden tests."""
     ipc_dir = Path(tempfile.mkdtemp(prefix="ck", dir="/tmp"))  # short socket paths
     if uid is not None:
         os.chown(ipc_dir, uid, uid)
@@ -201,6 +202,7 @@ def _sandboxed_kernel(scratch, job, limits, uid):
         scratch / "sandbox.json",
         readable=readable,
         writable=[],
+        hidden=[scratch / "autograded" / job.student / job.assignment / job.notebook],
         ipc_dir=ipc_dir,
         uid=uid,
         limits=limits,
