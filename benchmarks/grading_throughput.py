@@ -35,17 +35,6 @@ from course_lib.tooling import batch, build, demo  # noqa: E402
 ASSIGNMENT = "assignment3"
 
 
-def released_course(target):
-    """A copy of the course at `target`, with assignment3 released."""
-    target.mkdir(parents=True)
-    for name in ("course.toml", "nbgrader_config.py", "pyproject.toml"):
-        shutil.copy(ROOT / name, target / name)
-    for folder in ("notebooks", "source", "release"):
-        shutil.copytree(ROOT / folder, target / folder, ignore=build.IGNORED)
-    build.generate_release(build.Course(target), ASSIGNMENT)
-    return target
-
-
 def submit_class(course, notebook, students):
     """`students` submissions of `notebook`: even ones the reference, odd ones buggy."""
     source = nbformat.read(course / "source" / ASSIGNMENT / notebook, 4)
@@ -183,7 +172,7 @@ def main(argv=None):
 
     batch.prepare_datasets()
     with tempfile.TemporaryDirectory(prefix="grading-throughput-") as scratch:
-        base = released_course(Path(scratch) / "base")
+        base = build.released_copy(ROOT, Path(scratch) / "base", [ASSIGNMENT]).root
         students = submit_class(base, args.notebook, args.students)
         methods = [
             ("nbgrader autograde", 1, "no", grade_plain, ()),

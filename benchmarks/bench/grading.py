@@ -18,8 +18,6 @@ memory is that of the largest process, a notebook kernel as a rule.
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -45,25 +43,15 @@ def measure(context):
         for notebook in notebook_names(course, assignment)
     }
     lines = plain_lines(plain, context.student_seconds, load_average())
-    if has_course_autograde():
-        course = scratch_course(context.root, context.scratch / "grading-sandboxed")
-        load = load_average()
-        lines += sandboxed_lines(plain, *autograde_sandboxed(course, students), load)
-    else:
-        lines += pending_lines(plain)
-    return lines
+    course = scratch_course(context.root, context.scratch / "grading-sandboxed")
+    load = load_average()
+    return lines + sandboxed_lines(plain, *autograde_sandboxed(course, students), load)
 
 
 def scratch_course(root, target):
-    """A copy of the course with a gradebook and the demo's submissions."""
-    target.mkdir(parents=True)
-    for name in ("course.toml", "nbgrader_config.py", "pyproject.toml"):
-        shutil.copy(root / name, target / name)
-    for folder in ("notebooks", "source", "release"):
-        shutil.copytree(root / folder, target / folder, ignore=build.IGNORED)
-    course = build.Course(target)
+    """A released copy of the course with the demo's submissions."""
+    course = build.released_copy(root, target)
     for assignment in course.assignments:
-        build.generate_release(course, assignment)  # fills gradebook.db
         demo.make_submissions(course, assignment)
     return course
 
@@ -150,13 +138,6 @@ def plain_lines(plain, student_seconds, load):
     peak = max(run.peak_mib for run in plain.values())
     lines.append(Line(SECTION, f"peak memory, {PLAIN}", peak, None, "-", unit="MiB"))
     return lines
-
-
-def has_course_autograde():
-    """Whether the kit's `course` command has an `autograde` subcommand."""
-    command = [sys.executable, "-m", "course_lib.tooling.cli", "autograde", "--help"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    return result.returncode == 0
 
 
 def autograde_sandboxed(course, students):
@@ -250,30 +231,3 @@ def sandboxed_lines(plain, wall, peak, journal, load):
         Line(SECTION, f"peak memory, {SANDBOXED}", peak, plain_peak, PLAIN, unit="MiB")
     )
     return lines
-
-
-def pending_lines(plain):
-    """Lines for `course autograde` when the kit does not have it."""
-    why = "the kit has no `course autograde` command in this checkout"
-    plain_totals = per_student({key: run.seconds for key, run in plain.items()})
-    plain_mean = sum(plain_totals.values()) / len(plain_totals)
-    return [
-        Line(
-            SECTION,
-            f"whole submission, class mean, {SANDBOXED}",
-            None,
-            BUDGET,
-            "budget",
-            1.0,
-            f"< {BUDGET} s",
-            note=why,
-        ),
-        Line(
-            SECTION,
-            f"whole submission, class mean, {SANDBOXED}",
-            None,
-            plain_mean,
-            f"{PLAIN}, mean",
-            note=why,
-        ),
-    ]

@@ -193,6 +193,22 @@ def generate_release(course, assignment):
     nbgrader(course, "generate_assignment", assignment, "--force")
 
 
+def released_copy(root, target, assignments=None):
+    """A copy of the course at `root` in the new folder `target`, released with a
+    gradebook of its own: every assignment, or those named in `assignments`.
+    Returns its Course. Graders and benchmarks work in such copies, never in the
+    course itself."""
+    target.mkdir(parents=True)
+    for name in ("course.toml", "nbgrader_config.py", "pyproject.toml"):
+        shutil.copy(root / name, target / name)
+    for folder in ("notebooks", "source", "release"):
+        shutil.copytree(root / folder, target / folder, ignore=IGNORED)
+    course = Course(target)
+    for assignment in assignments or course.assignments:
+        generate_release(course, assignment)  # fills gradebook.db
+    return course
+
+
 def check_exercises(course):
     """Every exercise of the library has exactly one notebook cell, and vice versa."""
     owners = exercise_notebooks(course)

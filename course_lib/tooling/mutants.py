@@ -201,11 +201,15 @@ def unbuilt(course, catalog):
     notebook still being written): their entries are skipped, and said so."""
     built = source_notebooks(course)
     templates = {
-        f"{path.stem}.ipynb" for a in course.assignments
+        f"{path.stem}.ipynb"
+        for a in course.assignments
         for path in (course.root / "notebooks" / a).glob("*.py")
     }
-    return {e.notebook for e in catalog.entries
-            if e.notebook not in built and e.notebook in templates}
+    return {
+        e.notebook
+        for e in catalog.entries
+        if e.notebook not in built and e.notebook in templates
+    }
 
 
 def _solution_cells(notebook):
@@ -438,19 +442,6 @@ def grade_fast(course, catalog, entry, slots, scratch):
 # Grading through nbgrader
 
 
-def scratch_course(root, target):
-    """A copy of the course at `target`, released, with a gradebook of its own."""
-    target.mkdir(parents=True)
-    for name in ("course.toml", "nbgrader_config.py", "pyproject.toml"):
-        shutil.copy(root / name, target / name)
-    for folder in ("notebooks", "source", "release"):
-        shutil.copytree(root / folder, target / folder, ignore=build.IGNORED)
-    course = build.Course(target)
-    for assignment in course.assignments:
-        build.generate_release(course, assignment)  # fills gradebook.db
-    return course
-
-
 def _read_grades(course, student, assignment, notebook):
     """{cell: (score, max, "")} of a graded notebook, or None if it has no grades."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -544,7 +535,7 @@ def grade_in_parts(course, catalog, entries, target, jobs):
     def part(i):
         folder = target if jobs == 1 else target / f"part-{i + 1}"
         print(f"Releasing a scratch copy of the course in {folder} ...", flush=True)
-        copy = scratch_course(course.root, folder)
+        copy = build.released_copy(course.root, folder)
         return grade_nbgrader(copy, catalog, shares[i])
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -701,8 +692,10 @@ def run(
     if skipped:
         left_out = [e for e in entries if e.notebook in skipped]
         entries = [e for e in entries if e.notebook not in skipped]
-        extra.append(f"skipped {len(left_out)} entries of {', '.join(sorted(skipped))}: "
-                     "template present, source notebook not built (run `course build`)")
+        extra.append(
+            f"skipped {len(left_out)} entries of {', '.join(sorted(skipped))}: "
+            "template present, source notebook not built (run `course build`)"
+        )
         print(extra[-1])
     if fast:
         os.environ.setdefault("MPLBACKEND", "Agg")
@@ -717,8 +710,9 @@ def run(
             target = Path(keep).resolve() if keep else Path(scratch) / "course"
             if keep:
                 shutil.rmtree(target, ignore_errors=True)
-            results, timings, failures = grade_in_parts(course, catalog, entries,
-                                                        target, jobs)
+            results, timings, failures = grade_in_parts(
+                course, catalog, entries, target, jobs
+            )
             for entry in entries:
                 verdicts.append(judge(catalog, entry, results[entry.student]))
                 _print(verdicts[-1], results[entry.student])

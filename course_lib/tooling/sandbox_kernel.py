@@ -119,7 +119,7 @@ def startup_problem(readable):
                 sandbox.kill_user(slot.uid)
     if result.returncode == 0:
         return None
-    last = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])
+    last = result.stderr.strip().splitlines() or [f"exit status {result.returncode}"]
     return (
         f"a notebook kernel cannot start in the sandbox: {sys.executable} -c "
         f"'{KERNEL_IMPORTS}' fails there ({last[-1].strip()}). The sandbox's user "
