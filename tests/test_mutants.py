@@ -1,4 +1,4 @@
-"""Mutation testing of the hidden tests (issue 7): the catalog and `course mutants`."""
+"""Mutation testing of the hidden tests: the catalog and `course mutants`."""
 
 import shutil
 from pathlib import Path
@@ -119,7 +119,7 @@ def _fast_run(tmp_path, entries):
 
 
 def test_fast_run_over_the_catalog(tmp_path, catalog):
-    """The fast subset of issue 7: every entry but the slow notebooks', in-process."""
+    """The fast subset: every entry but the slow notebooks', graded in-process."""
     _fast_run(tmp_path, [e for e in catalog.entries if e.notebook not in SLOW_NOTEBOOKS])
 
 

@@ -1,4 +1,4 @@
-"""`course mutants`: mutation testing of the hidden tests (issue 7).
+"""`course mutants`: mutation testing of the hidden tests.
 
 The catalog (mutants.toml, beside this file) lists realistic student mistakes, each a
 small edit of a reference solution cell tagged with the test cells it must cost, and
