@@ -55,9 +55,10 @@ def sigmoid(x):
 
     exp is only ever taken of -|x| <= 0, so it stays in (0, 1]:
     for x >= 0, s(x) = 1 / (1 + exp(-x)); for x < 0, s(x) = exp(x) / (1 + exp(x)).
+    Both share the denominator, so one division serves them.
     """
     z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    return np.where(x >= 0, 1.0, z) / (1 + z)
 
 
 def temporal_affine_forward(x, w, b):
