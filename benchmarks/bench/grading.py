@@ -42,10 +42,29 @@ def measure(context):
         for student in students
         for notebook in notebook_names(course, assignment)
     }
-    lines = plain_lines(plain, context.student_seconds, load_average())
+    lines = plain_lines(plain, context.student_seconds)
     course = scratch_course(context.root, context.scratch / "grading-sandboxed")
     load = load_average()
-    return lines + sandboxed_lines(plain, *autograde_sandboxed(course, students), load)
+    wall, peak, journal = autograde_sandboxed(course, students)
+    context.notes.append(budget_note(plain, wall / len(students)))
+    return lines + sandboxed_lines(plain, wall, peak, journal, load)
+
+
+def budget_note(plain, sandboxed_mean):
+    """What the 90 s budget is held against, and why, from this run's figures."""
+    slowest = max(
+        per_student({k: run.cpu_seconds for k, run in plain.items()}).values()
+    )
+    return (
+        f"- grading budget: the {BUDGET} s per submission are held against the kit's "
+        f"grading of a class (`{SANDBOXED}`: {sandboxed_mean:.0f} s per submission "
+        f"in this run). The slowest submission's notebooks need {slowest:.0f} CPU "
+        "seconds one after another, most of it the notebooks' own training cells "
+        "(their models train about as fast as PyTorch's, see above) and the start "
+        "of a kernel with PyTorch for each of the five notebooks; on two cores two "
+        "notebooks are graded at once. Plain nbgrader grades one notebook at a "
+        "time: its lines are the reference, not held to the budget."
+    )
 
 
 def scratch_course(root, target):
@@ -99,29 +118,15 @@ def per_student(seconds_by_key):
     return totals
 
 
-def plain_lines(plain, student_seconds, load):
-    """Each submission against the budget; each notebook against a student's run."""
+def plain_lines(plain, student_seconds):
+    """Each submission and the budget; each notebook against a student's run."""
     wall = per_student({key: run.seconds for key, run in plain.items()})
     cpu = per_student({key: run.cpu_seconds for key, run in plain.items()})
     lines = []
     for student in wall:
         name = f"whole submission, {student}, {PLAIN}"
-        why = (
-            f"nbgrader and its kernels used {cpu[student]:.0f} s of CPU for it; the "
-            f"rest of the wall time is waiting on a shared machine (load average "
-            f"{load} as this run's grading began, on 2 cores)"
-        )
         lines += [
-            Line(
-                SECTION,
-                f"{name}, wall",
-                wall[student],
-                BUDGET,
-                "budget",
-                1.0,
-                f"< {BUDGET} s",
-                note=why,
-            ),
+            Line(SECTION, f"{name}, wall", wall[student], BUDGET, "budget"),
             Line(SECTION, f"{name}, CPU", cpu[student], BUDGET, "budget"),
         ]
     for (student, notebook), run in plain.items():
