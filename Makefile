@@ -65,12 +65,12 @@ check: setup
 	$(COURSE) check
 
 # Mutation testing of the grader through nbgrader, two scratch courses side by side
-# (about 45 minutes on two cores: see reports/README.md).
+# (about 26 minutes on two cores: see reports/README.md).
 mutants: setup
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(COURSE) mutants --jobs 2
 
 # Every benchmark side by side with its reference, one BLAS/PyTorch thread, about
-# 25 minutes on two cores (see benchmarks/run.py); writes benchmarks/RESULTS.md.
+# 16 minutes on two cores (see benchmarks/run.py); writes benchmarks/RESULTS.md.
 bench: setup
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) benchmarks/run.py
 
