@@ -194,20 +194,24 @@ CASES = (
     ),
     Case(
         "reads_hidden_tests",
-        "cube's cell hunts for the hidden tests (source/, gradebooks, /tmp) and "
+        "cube's cell hunts for the hidden tests (every notebook and gradebook it "
+        "can reach in /tmp, /work, /root and the course) and "
         "answers right only if it finds them",
         "finds nothing: cube is wrong, 2, flagged",
         "graded",
         2.0,
         flags=("mentions 'gradebook'",),
         # The marker is split in the source: the cell's own text (in the notebook
-        # file, in IPython's history) must not be what it finds.
+        # file, in IPython's history) must not be what it finds. It reads the files
+        # hidden tests live in (notebooks, gradebooks), not the whole of Python,
+        # which would outlast the cell's time limit wherever the kit is cloned.
         cube="import os\nfound = False\nmarker = b'HIDDEN-' + b'TEST-MARKER'\n"
         "paths = ['{course}/source/tiny/Tiny.ipynb', '{course}/gradebook.db',\n"
         "         '../../../gradebook.db', '../../../source/tiny/Tiny.ipynb']\n"
         "for top in ['/tmp', '/work', '/root', '../../..']:\n"
         "    for folder, _, names in os.walk(top):\n"
-        "        paths += [os.path.join(folder, n) for n in names]\n"
+        "        paths += [os.path.join(folder, n) for n in names\n"
+        "                  if n.endswith(('.ipynb', '.db', '.json'))]\n"
         "for path in paths:\n"
         "    try:\n"
         "        found = found or marker in open(path, 'rb').read()\n"
