@@ -10,7 +10,7 @@ import torch
 from course_lib import exercise, transformer_layers
 from course_lib.classifiers import transformer
 from course_lib.grading import transformer_captioning as hidden
-from course_lib.tooling import exercises
+from notebook_cells import exec_cells
 
 # What the notebook's set-up cell imports before its exercise cells.
 NOTEBOOK_IMPORTS = """
@@ -46,17 +46,7 @@ def notebook(monkeypatch):
         monkeypatch.setattr(cls, name, vars(cls)[name])
 
     def run(edits=None, skip=()):
-        namespace = {}
-        exec(NOTEBOOK_IMPORTS, namespace)
-        for reference in CELLS:
-            if reference in skip:
-                continue
-            source = exercises.cell_source(exercises.find(reference))
-            for old, new in (edits or {}).get(reference, []):
-                assert old in source, f"{old!r} not in {reference}"
-                source = source.replace(old, new)
-            exec(source, namespace)
-        return namespace
+        return exec_cells(NOTEBOOK_IMPORTS, CELLS, edits, skip)
 
     return run
 
