@@ -19,11 +19,13 @@ TIGHT = sandbox.Limits(
 )
 
 
-def run_inside(code, tmp_path, limits=TIGHT, timeout=60, cleanup=True, hidden=()):
+def run_inside(
+    code, tmp_path, limits=TIGHT, timeout=60, cleanup=True, hidden=(), cover=None
+):
     """Run Python `code` in a sandbox that sees the system, Python and course_lib,
     with `tmp_path` as its read-only working folder and the files `hidden` in it
-    read as empty; return the CompletedProcess. With `cleanup`, every process of
-    the sandbox's uid is killed afterwards, as the worker does."""
+    read as the file `cover`; return the CompletedProcess. With `cleanup`, every
+    process of the sandbox's uid is killed afterwards, as the worker does."""
     with sandbox.UidSlot() as slot:
         command = sandbox.bwrap_command(
             [sys.executable, "-c", code],
@@ -34,6 +36,7 @@ def run_inside(code, tmp_path, limits=TIGHT, timeout=60, cleanup=True, hidden=()
             ],
             writable=[],
             hidden=hidden,
+            cover=cover,
             workdir=tmp_path,
             uid=slot.uid,
             limits=limits,
@@ -159,7 +162,9 @@ def test_a_hidden_file_reads_as_empty_and_its_neighbours_as_they_are(tmp_path):
     (tmp_path / "Graded.ipynb").write_text("hidden tests restored here")
     (tmp_path / "data.txt").write_text("the student's data")
     code = "print(repr(open('Graded.ipynb').read()), repr(open('data.txt').read()))"
-    result = run_inside(code, tmp_path, hidden=[tmp_path / "Graded.ipynb"])
+    cover = tmp_path / "cover"
+    cover.touch(mode=0o444)
+    result = run_inside(code, tmp_path, hidden=[tmp_path / "Graded.ipynb"], cover=cover)
     assert result.stdout.strip() == "'' \"the student's data\"", result.stderr
 
 

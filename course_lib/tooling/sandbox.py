@@ -25,7 +25,6 @@ The wall-clock limit and the cap on notebook output are enforced outside, by the
 caller that waits for the kernel (see `worker.py` and `capped_execute.py`).
 """
 
-import atexit
 import fcntl
 import functools
 import os
@@ -34,7 +33,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -163,13 +161,16 @@ def _links():
     return found
 
 
-def bwrap_command(argv, *, readable, writable, workdir, uid, limits, hidden=()):
+def bwrap_command(
+    argv, *, readable, writable, workdir, uid, limits, hidden=(), cover=None
+):
     """The command line that runs `argv` in a sandbox.
 
     readable: folders bound read-only at their own path; writable: bound read-write
     (they must be writable by `uid`); hidden: files within those folders that read
-    as empty inside; workdir: the working folder inside; uid: the unprivileged uid
-    to run as (only when run as root), or None.
+    as `cover` inside, an empty file readable by `uid` (/dev/null would not do:
+    bwrap's binds forbid opening devices); workdir: the working folder inside; uid:
+    the unprivileged uid to run as (only when run as root), or None.
     """
     command = [BWRAP, *_namespaces(), "--die-with-parent", "--new-session"]
     command += ["--proc", "/proc", "--dev", "/dev"]
@@ -186,7 +187,7 @@ def bwrap_command(argv, *, readable, writable, workdir, uid, limits, hidden=()):
             command += [option, folder, folder]
             mounted.append(folder)
     for name in _unique(hidden):
-        command += ["--ro-bind", str(_empty_file()), name]
+        command += ["--ro-bind", str(cover), name]
     command += ["--chdir", str(workdir)]
     if uid is not None:
         command += [
@@ -215,18 +216,6 @@ def _parents(folder, mounted, made):
         options += ["--perms", "0755", "--dir", path]
         made.add(path)
     return options
-
-
-@functools.lru_cache(maxsize=1)
-def _empty_file():
-    """An empty file readable by everyone, bound over the files a sandbox must not
-    read (/dev/null would not do: bwrap's binds forbid opening devices), in a
-    private folder removed when this process exits."""
-    folder = tempfile.mkdtemp(prefix="course-sandbox-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    empty = Path(folder) / "empty"
-    empty.touch(mode=0o444)
-    return empty
 
 
 def _within(path, folder):

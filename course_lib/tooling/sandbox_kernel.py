@@ -162,12 +162,15 @@ def launch(settings_path, connection_file, kernel_args):
     uid = settings["uid"]
     limits = sandbox.Limits.from_dict(settings["limits"])
     connection = _private_connection_file(connection_file, settings["ipc_dir"], uid)
+    cover = Path(settings["ipc_dir"]) / "empty"  # what the hidden files read as
+    cover.touch(mode=0o444)
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection]
     command = sandbox.bwrap_command(
         kernel + list(kernel_args),
         readable=settings["readable"],
         writable=[settings["ipc_dir"], *settings["writable"]],
         hidden=settings["hidden"],
+        cover=cover,
         workdir=os.getcwd(),
         uid=uid,
         limits=limits,
