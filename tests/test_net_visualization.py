@@ -128,23 +128,35 @@ def test_fooling_gives_up_after_100_steps():
     assert (X_fooling - X).norm().item() == pytest.approx(100)  # 100 unit steps
 
 
-def test_fooling_the_shipped_model_takes_small_perturbations(shapes):
-    # 100 unit steps fool the shipped network on about two thirds of (image,
-    # target) pairs (see benchmarks/squeezenet_training.md); on the others the
-    # target score stalls. These four pairs are fooled.
+def test_the_shipped_model_is_fooled_on_the_examples_by_small_changes(shapes):
+    # The first three examples, each towards every wrong class. Over all 25
+    # examples, 100 unit steps fool the shipped network on 257 of 275 pairs
+    # (benchmarks/squeezenet_training.md), 32 of these 33; the network trained
+    # without mixup resisted on one pair in three.
     model, X, y = shapes
     X_before = X.clone()
     std, mean = SQUEEZENET_STD.view(1, 3, 1, 1), SQUEEZENET_MEAN.view(1, 3, 1, 1)
-    for i, offset in enumerate([1, 8, 1, 1]):
-        target = (int(y[i]) + offset) % len(CLASS_NAMES)
-        X_fooling = make_fooling_image(X[i : i + 1], target, model)
-        assert model(X_fooling).argmax(dim=1).item() == target
+    fooled = []
+    for i in range(3):
+        for target in set(range(len(CLASS_NAMES))) - {int(y[i])}:
+            X_fooling = make_fooling_image(X[i : i + 1], target, model)
+            if model(X_fooling).argmax(dim=1).item() != target:
+                continue
+            fooled.append((i, target))
 
-        # Relative change in [0, 255] pixel units.
-        image = (X[i : i + 1] * std + mean) * 255  # (1, 3, 64, 64)
-        change = (X_fooling - X[i : i + 1]) * std * 255  # (1, 3, 64, 64)
-        assert change.norm() / image.norm() < 0.1
+            # Relative change in [0, 255] pixel units.
+            image = (X[i : i + 1] * std + mean) * 255  # (1, 3, 64, 64)
+            change = (X_fooling - X[i : i + 1]) * std * 255  # (1, 3, 64, 64)
+            assert change.norm() / image.norm() < 0.1, (i, target)
+    assert len(fooled) >= 30, f"fooled only {fooled} of 33 pairs"
     torch.testing.assert_close(X, X_before, rtol=0, atol=0)
+
+
+def test_the_notebooks_fooling_example_succeeds(shapes):
+    model, X, _ = shapes
+    star = CLASS_NAMES.index("star")
+    X_fooling = make_fooling_image(X[:1], star, model)
+    assert model(X_fooling).argmax(dim=1).item() == star
 
 
 def test_update_step_matches_the_formula(linear_model):

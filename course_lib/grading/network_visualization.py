@@ -217,8 +217,8 @@ def fooling_image(points):
         r = rng("fooling/shipped")
         images, labels, _ = load_imagenet_val()
         model = load_pretrained()
-        # 100 unit steps fool the shipped network on about two thirds of the
-        # (image, target) pairs: draw pairs until the reference fools it.
+        # 100 unit steps fool the shipped network on most (image, target)
+        # pairs, not all: draw pairs until the reference fools it.
         for _ in range(8):
             i = int(r.integers(len(images)))
             target = int(labels[i]) + int(r.integers(1, model.num_classes))

@@ -276,6 +276,11 @@ hidden.fooling_image(3)
 # glance the two pictures should look the same, yet the network's answer changed;
 # the magnified difference shows faint, structured noise, concentrated where the
 # target class would have its telltale features.
+#
+# On this network, 100 steps fool more than nine (image, target) pairs in ten. On
+# the others, the ascent that raises the target's score raises the image's own
+# class even faster, and the cell prints `fooled: False`: your function is not
+# wrong, the pair is hard. Pick another target.
 
 # %%
 idx = 0
@@ -373,7 +378,7 @@ hidden.update_step(2)
 #
 # Expect a run to take a few seconds. The first snapshot is noise; by the last,
 # the network should be nearly certain of the class, and you should see its
-# colours and textures.
+# colours.
 
 # %%
 CLASS_VIS_SETTINGS = dict(l2_reg=1e-4, blur_every=4, num_iterations=200,
@@ -400,14 +405,14 @@ def show_class_visualization(name, seed=0, **settings):
 image = show_class_visualization("zebra stripes")
 
 # %% [markdown]
-# Try other classes. Classes with a telltale colour or texture come out best:
-# black and white stripes for the zebra, red and white arcs for the bullseye, a
-# green crown on a brown trunk for the tree, yellow petals for the flower. Others
-# (the apple, the star, the smiley, the sun, the waves) end in the same lattice of
-# faint dots and a low score: from noise, the ascent stalls before it finds their
-# features, the same way some fooling images stall. You may play with the settings
-# (more iterations, another L2 penalty, another seed); this is not required.
+# Try other classes. Every class ends with a clear lead, and its colours come
+# through: red for the apple and the heart, yellow for the star and the sun, green
+# for the tree, blue for the waves. Its shape comes through only roughly, as blobs
+# and dots spaced like the network's coarsest features: what raises a score is a
+# scatter of the parts the network detects, not one whole object. You may play
+# with the settings (more iterations, another L2 penalty, another seed); this is
+# not required.
 
 # %%
-for name in ["bullseye", "tree", "flower"]:
+for name in ["apple", "tree", "sun"]:
     show_class_visualization(name)

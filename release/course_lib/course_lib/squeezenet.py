@@ -24,7 +24,7 @@ from torch import nn
 # The weights trained by `benchmarks/train_squeezenet.py`, and their SHA-256.
 SHAPES_WEIGHTS = Path(__file__).parent / "data" / "squeezenet_shapes.pt"
 SHAPES_WEIGHTS_SHA256 = (
-    "742975e42b1fca1bdb2b5116f20cb2e40e3fbe78cd7fe3937d799e06b56c6c2b"
+    "3381a101fd3275143540257ffe49cf8b11ba7e71d67bc856bdbddab8acc538cd"
 )
 
 
