@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from PIL import Image
 
 from course_lib import shape_images
 from course_lib.shape_images import CLASS_NAMES, IMAGE_SIZE, generate
@@ -50,3 +51,27 @@ def test_cached_val_split_matches_a_fresh_drawing():
 def test_unknown_split_is_refused():
     with pytest.raises(ValueError, match="split must be one of"):
         generate("test")
+
+
+def test_object_masks_cover_exactly_the_pixels_the_object_paints(monkeypatch):
+    indices = range(2 * C)
+    X, _ = generate("val", indices)
+    masks = shape_images.object_masks("val", indices)
+    assert masks.shape == (2 * C, IMAGE_SIZE, IMAGE_SIZE) and masks.dtype == np.float32
+
+    # Reference: redraw with every object painted one flat colour. The random
+    # streams are consumed as before, so only pixels the object covers change.
+    tint = shape_images._tint
+
+    def magenta(obj, rng):
+        alpha = tint(obj, rng).getchannel("A")
+        painted = Image.new("RGBA", obj.size, (255, 0, 255, 255))
+        painted.putalpha(alpha)
+        return painted
+
+    monkeypatch.setattr(shape_images, "_tint", magenta)
+    X_painted, _ = generate("val", indices)
+    changed = np.abs(X_painted.astype(int) - X.astype(int)).max(axis=3)  # (N, H, W)
+    assert (changed[masks == 0] == 0).all()
+    assert (changed[masks == 1] > 0).mean() > 0.99
+    assert 0.05 < masks.mean() < 0.5  # objects fill part of the frame

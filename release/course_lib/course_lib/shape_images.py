@@ -86,16 +86,35 @@ def generate(split, indices=None):
     _check_split(split)
     if indices is None:
         indices = range(SPLIT_SIZES[split])
-    split_id = sorted(SPLIT_SIZES).index(split)
     C = len(CLASS_NAMES)
 
     X = np.empty((len(indices), IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.uint8)
     y = np.empty(len(indices), dtype=np.int64)
     for n, i in enumerate(indices):
-        rng = np.random.default_rng((_SEED, split_id, int(i)))
         y[n] = i % C
-        X[n] = render_image(int(y[n]), rng)
+        X[n], _ = render_image(int(y[n]), _stream(split, i))
     return X, y
+
+
+def object_masks(split, indices):
+    """Where the object is in images of a split: the fraction of each pixel it
+    covers, redrawn from the images' own random streams.
+
+    Inputs:
+    - split: "train" or "val".
+    - indices: which images of the split.
+
+    Returns a float32 array (N, 64, 64) with values in [0, 1].
+    """
+    _check_split(split)
+    C = len(CLASS_NAMES)
+    masks = [render_image(int(i) % C, _stream(split, i))[1] for i in indices]
+    return np.stack(masks).astype(np.float32)
+
+
+def _stream(split, i):
+    """The random stream that draws image i of a split."""
+    return np.random.default_rng((_SEED, sorted(SPLIT_SIZES).index(split), int(i)))
 
 
 def _check_split(split):
@@ -104,7 +123,9 @@ def _check_split(split):
 
 
 def render_image(label, rng):
-    """One (64, 64, 3) uint8 image of class `label`, drawn with generator `rng`."""
+    """An image of class `label` drawn with generator `rng`, and the fraction of
+    each of its pixels that the object covers: uint8 (64, 64, 3) and float32
+    (64, 64)."""
     canvas = _background(rng)  # RGB, (_CANVAS, _CANVAS)
 
     # 1. The object, scaled, tinted and turned, somewhere mostly inside the frame.
@@ -118,12 +139,16 @@ def render_image(label, rng):
     left = int(rng.integers(-margin, _CANVAS - side + margin + 1))
     top = int(rng.integers(-margin, _CANVAS - side + margin + 1))
     canvas.paste(obj, (left, top), obj)
+    coverage = Image.new("L", canvas.size, 0)
+    coverage.paste(obj.getchannel("A"), (left, top))
 
     # 2. Downsample for smooth edges, then add pixel noise.
     small = canvas.resize((IMAGE_SIZE, IMAGE_SIZE), resample=Image.BOX)
     pixels = np.asarray(small, dtype=np.float32)  # (64, 64, 3)
     pixels += rng.normal(0.0, _NOISE_STD, size=pixels.shape)
-    return np.clip(np.rint(pixels), 0, 255).astype(np.uint8)
+    coverage = coverage.resize((IMAGE_SIZE, IMAGE_SIZE), resample=Image.BOX)
+    coverage = np.asarray(coverage, dtype=np.float32) / 255  # (64, 64)
+    return np.clip(np.rint(pixels), 0, 255).astype(np.uint8), coverage
 
 
 def _background(rng):
