@@ -206,6 +206,26 @@ def fooling_statistics(model, x, y, indices):
     }
 
 
+def saliency_lines(model, x_val, y_val):
+    """Markdown lines on where the saliency maps of the 25 examples lie: the share
+    of their mass on the object, and the share of the 100 most salient pixels of
+    each image that are on it (more than half covered)."""
+    from course_lib.net_visualization_pytorch import compute_saliency_maps
+
+    examples = range(NUM_EXAMPLES)
+    saliency = compute_saliency_maps(x_val[examples], y_val[examples], model)
+    coverage = torch.from_numpy(shape_images.object_masks("val", examples))
+    mass = (saliency * coverage).sum(dim=(1, 2)) / saliency.sum(dim=(1, 2))  # (25,)
+    brightest = saliency.flatten(1).topk(100, dim=1).indices  # (25, 100)
+    on_object = (coverage.flatten(1).gather(1, brightest) > 0.5).float().mean()
+    return [
+        f"| saliency of the 25 examples on the object (which covers "
+        f"{100 * coverage.mean():.0f} % of the frame) | {100 * mass.mean():.0f} % of "
+        f"the mass (lowest {100 * mass.min():.0f} %); {100 * on_object:.0f} % of "
+        "the 100 brightest pixels |"
+    ]
+
+
 def fooling_report(model, x_val, y_val, held_out):
     """Markdown lines on fooling the notebook's examples (the first 25 validation
     images, `course_lib.data_utils`) and the `held_out` validation images after
@@ -371,6 +391,7 @@ def main():
         f"| val class scores exactly zero | {100 * zero_scores:.1f} % |",
         f"| weights file | {args.output.name}, {size_mb:.2f} MB, float16 |",
         f"| sha256 | `{digest}` |",
+        *saliency_lines(model, x_val, y_val),
         *fooling,
         f"| fooling measurement | {fooling_seconds:.0f} s |",
         "",
@@ -404,8 +425,9 @@ def measure(args):
     x_val, y_val = to_tensor(X_val), torch.from_numpy(y_val)
     accuracy, zero_scores = evaluate(model, x_val, y_val)
     print(f"val acc {accuracy:.4f}, scores exactly zero {100 * zero_scores:.1f} %")
-    fooling, _ = fooling_report(model, x_val, y_val, args.held_out_images)
-    print("\n".join(fooling))
+    lines = saliency_lines(model, x_val, y_val)
+    lines += fooling_report(model, x_val, y_val, args.held_out_images)[0]
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":
