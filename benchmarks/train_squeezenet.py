@@ -52,7 +52,6 @@ import torch
 import torch.nn.functional as F
 
 from course_lib import shape_images
-from course_lib.shape_images import CLASS_NAMES
 from course_lib.data_utils import NUM_EXAMPLES
 from course_lib.image_preprocessing import SQUEEZENET_MEAN, SQUEEZENET_STD
 from course_lib.squeezenet import SHAPES_WEIGHTS, SqueezeNet
@@ -255,7 +254,8 @@ def fooling_lines(stats, images):
         f"{stats['pairs']} (image, wrong class) pairs |"
     ]
     if stats["failed"]:
-        failed = ", ".join(f"{i} to {CLASS_NAMES[t]}" for i, t in stats["failed"])
+        names = shape_images.CLASS_NAMES
+        failed = ", ".join(f"{i} to {names[t]}" for i, t in stats["failed"])
         lines.append(f"| not fooled (image, target) | {failed} |")
     if stats["fooled"]:
         lines += [

@@ -108,8 +108,7 @@ def object_masks(split, indices):
     """
     _check_split(split)
     C = len(CLASS_NAMES)
-    masks = [render_image(int(i) % C, _stream(split, i))[1] for i in indices]
-    return np.stack(masks).astype(np.float32)
+    return np.stack([render_image(int(i) % C, _stream(split, i))[1] for i in indices])
 
 
 def _stream(split, i):
